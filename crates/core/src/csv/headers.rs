@@ -1,0 +1,250 @@
+//! Recognising the header line, whatever the spreadsheet and the administrator did to it:
+//! `E-mail`, ` Prénom `, `FIRST_NAME`, `Adresse courriel` all name template columns.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+/// The template's columns, in template order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Email,
+    FirstName,
+    LastName,
+    Role,
+    Language,
+    Licence,
+}
+
+impl Column {
+    pub const ALL: &'static [Column] = &[
+        Column::Email,
+        Column::FirstName,
+        Column::LastName,
+        Column::Role,
+        Column::Language,
+        Column::Licence,
+    ];
+
+    /// The template's header for this column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Email => "email",
+            Column::FirstName => "first_name",
+            Column::LastName => "last_name",
+            Column::Role => "role",
+            Column::Language => "language",
+            Column::Licence => "licence",
+        }
+    }
+
+    /// Which column a header names, in English or French. Accepts what people type in a
+    /// header cell, not only the template's spelling.
+    pub fn from_header(header: &str) -> Option<Column> {
+        let key = fold(header);
+        let column = match key.as_ref() {
+            "email"
+            | "mail"
+            | "emailaddress"
+            | "courriel"
+            | "adressecourriel"
+            | "adressedecourriel"
+            | "adresseemail"
+            | "adressemail"
+            | "adresseelectronique"
+            | "mel" => Column::Email,
+            "firstname" | "givenname" | "prenom" => Column::FirstName,
+            "lastname" | "surname" | "familyname" | "nom" | "nomdefamille" => Column::LastName,
+            "role" => Column::Role,
+            "language" | "lang" | "langue" => Column::Language,
+            "licence" | "license" | "licencetier" | "licensetier" | "typedelicence" => {
+                Column::Licence
+            }
+            _ => return None,
+        };
+        Some(column)
+    }
+}
+
+/// The comparison key for headers and for role, language and licence values: lower case,
+/// accents removed, spaces, `_`, `-`, `.` and apostrophes dropped. Borrows when the text is
+/// already a key, which is the common case for values (`user`, `fr`, `pro`).
+pub(crate) fn fold(text: &str) -> Cow<'_, str> {
+    let text = text.trim();
+    let already_key = text
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if already_key {
+        return Cow::Borrowed(text);
+    }
+    let mut key = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            ' ' | '_' | '-' | '.' | '\'' | '\u{2019}' | '\u{A0}' | '\u{202F}' => {}
+            // Combining accents, as in decomposed (NFD) text from macOS.
+            '\u{300}'..='\u{36F}' => {}
+            _ => {
+                for lower in c.to_lowercase() {
+                    match strip_accent(lower) {
+                        Some(base) => key.push_str(base),
+                        None => key.push(lower),
+                    }
+                }
+            }
+        }
+    }
+    Cow::Owned(key)
+}
+
+/// The unaccented spelling of the lower-case Latin letters French and other Western
+/// European languages use.
+fn strip_accent(c: char) -> Option<&'static str> {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
+        'æ' => "ae",
+        'ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' => "i",
+        'ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => "o",
+        'œ' => "oe",
+        'ù' | 'ú' | 'û' | 'ü' => "u",
+        'ý' | 'ÿ' => "y",
+        _ => return None,
+    };
+    Some(base)
+}
+
+/// Candidate delimiters in order of preference when the header does not decide.
+const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+
+/// The delimiter that best splits `header_line` into template columns: the one that
+/// yields the most recognised headers, then the most fields. A one-column file has no
+/// delimiter in its header and reads the same with any, so it gets `,`.
+pub(crate) fn detect_delimiter(header_line: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for delimiter in DELIMITERS {
+        let fields = split_header(header_line, delimiter);
+        let recognised = fields
+            .iter()
+            .filter(|f| Column::from_header(f).is_some())
+            .count();
+        if (recognised, fields.len()) > (best.1, best.2) {
+            best = (delimiter, recognised, fields.len());
+        }
+    }
+    best.0
+}
+
+/// The header's fields with one delimiter, honouring quotes.
+fn split_header(line: &str, delimiter: u8) -> Vec<String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let mut record = ::csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first line of `text` that is not blank, up to the first line break outside
+/// quotes, and the byte offset where it starts.
+pub(crate) fn first_record_line(text: &str) -> (&str, usize) {
+    let mut start = 0;
+    let mut in_quotes = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => {
+                let line = text.get(start..i).unwrap_or_default();
+                if line.trim().is_empty() {
+                    start = i + 1;
+                } else {
+                    return (line, start);
+                }
+            }
+            _ => {}
+        }
+    }
+    (text.get(start..).unwrap_or_default(), start)
+}
+
+/// Excel's `sep=;` first line, which names the delimiter explicitly.
+pub(crate) fn excel_separator_hint(line: &str) -> Option<u8> {
+    match line.trim().as_bytes() {
+        [s, e, p, b'=', delimiter] if b"sep".eq_ignore_ascii_case(&[*s, *e, *p]) => {
+            (DELIMITERS.contains(delimiter) || *delimiter == b'|').then_some(*delimiter)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_in_any_case_spacing_and_language() {
+        let cases = [
+            ("email", Column::Email),
+            (" E-Mail ", Column::Email),
+            ("Courriel", Column::Email),
+            ("Adresse courriel", Column::Email),
+            ("first_name", Column::FirstName),
+            ("First Name", Column::FirstName),
+            ("PRÉNOM", Column::FirstName),
+            ("Prénom", Column::FirstName),
+            ("Pre\u{301}nom", Column::FirstName),
+            ("nom", Column::LastName),
+            ("Last-Name", Column::LastName),
+            ("Rôle", Column::Role),
+            ("langue", Column::Language),
+            ("Licence", Column::Licence),
+            ("license", Column::Licence),
+        ];
+        for (header, column) in cases {
+            assert_eq!(Column::from_header(header), Some(column), "{header:?}");
+        }
+        assert_eq!(Column::from_header("department"), None);
+        assert_eq!(Column::from_header(""), None);
+    }
+
+    #[test]
+    fn fold_borrows_keys_and_folds_the_rest() {
+        assert!(matches!(fold("user"), Cow::Borrowed("user")));
+        assert_eq!(fold("Français"), "francais");
+        assert_eq!(fold("Œuvre d’art"), "oeuvredart");
+    }
+
+    #[test]
+    fn delimiter_is_the_one_that_names_columns() {
+        assert_eq!(detect_delimiter("email,first_name,last_name"), b',');
+        assert_eq!(detect_delimiter("courriel;prénom;nom"), b';');
+        assert_eq!(detect_delimiter("email\tprenom"), b'\t');
+        assert_eq!(detect_delimiter("email"), b',');
+        // A comma inside a quoted header does not make the file comma-separated.
+        assert_eq!(detect_delimiter("email;\"nom, prénom\";role"), b';');
+    }
+
+    #[test]
+    fn first_record_line_skips_blank_lines_and_keeps_quoted_breaks() {
+        assert_eq!(first_record_line("\r\n\nemail,x\r\na"), ("email,x", 3));
+        assert_eq!(
+            first_record_line("\"e\nmail\",x\nrow"),
+            ("\"e\nmail\",x", 0)
+        );
+        assert_eq!(first_record_line("email"), ("email", 0));
+    }
+
+    #[test]
+    fn excel_sep_line() {
+        assert_eq!(excel_separator_hint("sep=;"), Some(b';'));
+        assert_eq!(excel_separator_hint("SEP=,"), Some(b','));
+        assert_eq!(excel_separator_hint("email"), None);
+        assert_eq!(excel_separator_hint("sep=;;"), None);
+    }
+}

@@ -1,0 +1,211 @@
+//! What the import tells the administrator: problems tied to a line and column
+//! ([`Issue`]), and problems that stop the whole file from being read ([`FileError`]).
+//!
+//! Codes are stable so that scripts, the UI and the results file can act on them; messages
+//! are for people and may be reworded.
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// Stable identifier of every kind of finding the import can report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueCode {
+    // Whole-file problems (see `FileError`).
+    NotText,
+    EmptyFile,
+    NoRows,
+    FileTooLarge,
+    TooManyRows,
+    MissingEmailColumn,
+    // Header warnings: the file is still read.
+    UnknownColumn,
+    DuplicateColumn,
+    UnnamedColumn,
+    // Row problems found in the file alone.
+    InvalidEmail,
+    DuplicateInFile,
+    UnknownRole,
+    UnknownLanguage,
+    UnknownLicence,
+    InvalidName,
+    TooManyValues,
+    // Row problems found by comparing the file with the portal.
+    DomainNotApproved,
+    LicencesExhausted,
+    LastAdministrator,
+}
+
+impl IssueCode {
+    /// The spelling used in JSON output and the results file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueCode::NotText => "not_text",
+            IssueCode::EmptyFile => "empty_file",
+            IssueCode::NoRows => "no_rows",
+            IssueCode::FileTooLarge => "file_too_large",
+            IssueCode::TooManyRows => "too_many_rows",
+            IssueCode::MissingEmailColumn => "missing_email_column",
+            IssueCode::UnknownColumn => "unknown_column",
+            IssueCode::DuplicateColumn => "duplicate_column",
+            IssueCode::UnnamedColumn => "unnamed_column",
+            IssueCode::InvalidEmail => "invalid_email",
+            IssueCode::DuplicateInFile => "duplicate_in_file",
+            IssueCode::UnknownRole => "unknown_role",
+            IssueCode::UnknownLanguage => "unknown_language",
+            IssueCode::UnknownLicence => "unknown_licence",
+            IssueCode::InvalidName => "invalid_name",
+            IssueCode::TooManyValues => "too_many_values",
+            IssueCode::DomainNotApproved => "domain_not_approved",
+            IssueCode::LicencesExhausted => "licences_exhausted",
+            IssueCode::LastAdministrator => "last_administrator",
+        }
+    }
+}
+
+impl std::fmt::Display for IssueCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem (or, in `ParsedFile::warnings`, one thing ignored) at a place in the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// 1-based physical line of the file where the record starts, as a text editor counts.
+    pub line: u64,
+    /// The template column (`email`, `role`, …), or the header as written for columns the
+    /// import does not know; `None` when the issue concerns the whole row.
+    pub column: Option<String>,
+    pub code: IssueCode,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl Issue {
+    pub(crate) fn new(
+        line: u64,
+        column: Option<&str>,
+        code: IssueCode,
+        message: impl Into<String>,
+    ) -> Self {
+        Issue {
+            line,
+            column: column.map(str::to_owned),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Renders as the administrator reads it: `line 7, column email: …`.
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "line {}, column {column}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// The file cannot be imported at all; nothing in it is used.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum FileError {
+    #[error(
+        "the file is {} and the limit is {}; split it into smaller files",
+        megabytes(*.size),
+        megabytes(*.max)
+    )]
+    FileTooLarge { size: usize, max: usize },
+    #[error(
+        "the file has more than {max} users (line {line} is one too many); split it into \
+         files of at most {max} rows"
+    )]
+    TooManyRows { max: usize, line: u64 },
+    #[error("{0}")]
+    NotText(String),
+    #[error(
+        "the file is empty; fill in the template (email,first_name,last_name,role,language,\
+         licence) with one user per line"
+    )]
+    EmptyFile,
+    #[error("the file has a header line but no users; add one user per line below the header")]
+    NoRows,
+    #[error("{0}")]
+    MissingEmailColumn(String),
+}
+
+impl FileError {
+    pub fn code(&self) -> IssueCode {
+        match self {
+            FileError::FileTooLarge { .. } => IssueCode::FileTooLarge,
+            FileError::TooManyRows { .. } => IssueCode::TooManyRows,
+            FileError::NotText(_) => IssueCode::NotText,
+            FileError::EmptyFile => IssueCode::EmptyFile,
+            FileError::NoRows => IssueCode::NoRows,
+            FileError::MissingEmailColumn(_) => IssueCode::MissingEmailColumn,
+        }
+    }
+}
+
+/// Sizes as file managers show them (decimal megabytes, as in the 50 MB limit).
+fn megabytes(bytes: usize) -> String {
+    // Precision loss is irrelevant at one decimal place.
+    #[allow(clippy::cast_precision_loss)]
+    let mb = bytes as f64 / 1_000_000.0;
+    if mb < 0.1 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// A cell value quoted for a message: visible even when it holds spaces or line breaks,
+/// and cut short so that a pasted paragraph does not flood the report.
+pub(crate) fn quoted(value: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    match value.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or(value)),
+        None => format!("{value:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_stable_spelling() {
+        for code in [
+            IssueCode::MissingEmailColumn,
+            IssueCode::DuplicateInFile,
+            IssueCode::LicencesExhausted,
+            IssueCode::NotText,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn sizes_are_shown_in_megabytes() {
+        let error = FileError::FileTooLarge {
+            size: 63_200_000,
+            max: 50_000_000,
+        };
+        assert_eq!(
+            error.to_string(),
+            "the file is 63.2 MB and the limit is 50.0 MB; split it into smaller files"
+        );
+        assert_eq!(error.code().as_str(), "file_too_large");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "x".repeat(100);
+        let shown = quoted(&long);
+        assert!(shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), 63);
+        assert_eq!(quoted("a\nb"), "\"a\\nb\"");
+    }
+}

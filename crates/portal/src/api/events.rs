@@ -1,0 +1,162 @@
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use sxadmin_core::spreadsheet::excel_safe;
+use sxadmin_core::{ErrorBody, Event, Id};
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::auth::Admin;
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::store::EventQuery;
+
+const MAX_EVENTS: u32 = 100_000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventParams {
+    /// Start, as `YYYY-MM-DD` or an RFC 3339 time (inclusive).
+    from: Option<String>,
+    /// End, as `YYYY-MM-DD` (the whole day) or an RFC 3339 time (inclusive).
+    to: Option<String>,
+    /// At most this many of the newest events (default 1000, at most 100000).
+    limit: Option<u32>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+    /// Only events by or about this user.
+    user_id: Option<Id>,
+}
+
+fn parse_time(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        ApiError::invalid(format!(
+            "{field}: \"{text}\" is not a date; write it as 2026-01-31 or 2026-01-31T08:00:00Z."
+        ))
+    })?;
+    let time = if end_of_day {
+        date.and_hms_milli_opt(23, 59, 59, 999)
+    } else {
+        date.and_hms_opt(0, 0, 0)
+    };
+    time.map(|t| t.and_utc())
+        .ok_or_else(|| ApiError::invalid(format!("{field}: \"{text}\" is not a date.")))
+}
+
+async fn answer(
+    state: &AppState,
+    account: Id,
+    user_id: Option<Id>,
+    params: EventParams,
+) -> ApiResult<Response> {
+    let from = params
+        .from
+        .as_deref()
+        .map(|t| parse_time("from", t, false))
+        .transpose()?;
+    let to = params
+        .to
+        .as_deref()
+        .map(|t| parse_time("to", t, true))
+        .transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(ApiError::invalid(
+                "from: the start of the range is after its end.",
+            ));
+        }
+    }
+    let limit = params.limit.unwrap_or(1000).clamp(1, MAX_EVENTS);
+    let events = state
+        .store
+        .events(
+            account,
+            &EventQuery {
+                user_id,
+                from,
+                to,
+                limit,
+            },
+        )
+        .await?;
+    match params.format.as_deref() {
+        None | Some("json") => Ok(Json(events).into_response()),
+        Some("csv") => Ok(csv_response(&events)),
+        Some(other) => Err(ApiError::invalid(format!(
+            "format: \"{other}\" is not offered; use json or csv."
+        ))),
+    }
+}
+
+/// The events as a CSV file that is safe to open in a spreadsheet.
+fn csv_response(events: &[Event]) -> Response {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut rows: Vec<[String; 6]> = Vec::with_capacity(events.len() + 1);
+    rows.push(["time", "actor", "action", "target", "client", "details"].map(String::from));
+    for event in events {
+        rows.push([
+            event.at.to_rfc3339(),
+            event.actor_email.clone().unwrap_or_default(),
+            event.action.clone(),
+            event.target.clone().unwrap_or_default(),
+            event.client.clone(),
+            event.details.to_string(),
+        ]);
+    }
+    for row in &rows {
+        if writer
+            .write_record(row.iter().map(|cell| excel_safe(cell).into_owned()))
+            .is_err()
+        {
+            return ApiError::new(
+                sxadmin_core::ErrorCode::Internal,
+                "The export could not be written.",
+            )
+            .into_response();
+        }
+    }
+    let body = writer.into_inner().unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"events.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The account's event log, newest first; `format=csv` exports it.
+#[utoipa::path(get, path = "/events", tag = "events", params(EventParams),
+    responses((status = 200, body = Vec<Event>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn account_events(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<EventParams>,
+) -> ApiResult<Response> {
+    let user_id = params.user_id;
+    if let Some(id) = user_id {
+        state.store.user(caller.account.id, id).await?;
+    }
+    answer(&state, caller.account.id, user_id, params).await
+}
+
+/// One user's event log: what they did and what was done to their account.
+#[utoipa::path(get, path = "/users/{id}/events", tag = "events", params(("id" = i64, Path), EventParams),
+    responses((status = 200, body = Vec<Event>), (status = 404, body = ErrorBody)))]
+pub async fn user_events(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+    Query(params): Query<EventParams>,
+) -> ApiResult<Response> {
+    state.store.user(caller.account.id, id).await?;
+    answer(&state, caller.account.id, Some(id), params).await
+}

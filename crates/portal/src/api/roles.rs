@@ -1,0 +1,67 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use sxadmin_core::{ErrorBody, Id, Permission, Role, RoleGroup, Roles};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Admin;
+use crate::error::{ApiResult, Json, Path};
+
+/// The built-in roles and the account's role groups with their permissions.
+#[utoipa::path(get, path = "/roles", tag = "roles",
+    responses((status = 200, body = Roles), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Json<Roles>> {
+    Ok(Json(Roles {
+        built_in: Role::ALL.to_vec(),
+        groups: state.store.list_role_groups(caller.account.id).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRoleGroup {
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+}
+
+#[utoipa::path(post, path = "/roles/groups", tag = "roles", request_body = NewRoleGroup,
+    responses((status = 201, body = RoleGroup), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_group(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Json(body): Json<NewRoleGroup>,
+) -> ApiResult<(StatusCode, Json<RoleGroup>)> {
+    let group = state
+        .store
+        .create_role_group(
+            caller.account.id,
+            &caller.actor(),
+            &body.name,
+            &body.permissions,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(group)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PermissionSet {
+    pub permissions: Vec<Permission>,
+}
+
+/// Replaces a role group's permissions.
+#[utoipa::path(put, path = "/roles/groups/{id}/permissions", tag = "roles", params(("id" = i64, Path)), request_body = PermissionSet,
+    responses((status = 200, body = RoleGroup), (status = 404, body = ErrorBody)))]
+pub async fn set_permissions(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+    Json(body): Json<PermissionSet>,
+) -> ApiResult<Json<RoleGroup>> {
+    Ok(Json(
+        state
+            .store
+            .set_role_group_permissions(caller.account.id, &caller.actor(), id, &body.permissions)
+            .await?,
+    ))
+}

@@ -1,0 +1,248 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sxadmin_core::{
+    BatchRequest, BatchResponse, ErrorBody, Id, NewUser, Role, User, UserChanges, UserPage,
+    UserSort,
+};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::Admin;
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::store::{SortKey, UserQuery};
+
+pub const MAX_BATCH_ITEMS: usize = 1000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Part of an e-mail address, first or last name (case-insensitive).
+    search: Option<String>,
+    /// `email` (default), `first_name`, `last_name` or `created`.
+    sort: Option<UserSort>,
+    /// `asc` (default) or `desc`.
+    order: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    limit: Option<u32>,
+}
+
+/// What a cursor carries: the sort it belongs to, and where the previous page ended.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    s: UserSort,
+    d: bool,
+    k: SortKey,
+    i: Id,
+}
+
+fn decode_cursor(text: &str, sort: UserSort, descending: bool) -> ApiResult<(SortKey, Id)> {
+    let invalid = || {
+        ApiError::invalid(
+            "cursor: pass back the next_cursor of a page of the same sort and order, unchanged.",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.s != sort || cursor.d != descending {
+        return Err(invalid());
+    }
+    Ok((cursor.k, cursor.i))
+}
+
+fn encode_cursor(sort: UserSort, descending: bool, key: SortKey, id: Id) -> String {
+    let cursor = Cursor {
+        s: sort,
+        d: descending,
+        k: key,
+        i: id,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+/// Lists the account's users a page at a time, sorted, optionally filtered by a search.
+#[utoipa::path(get, path = "/users", tag = "users", params(ListParams),
+    responses((status = 200, body = UserPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<UserPage>> {
+    let sort = params.sort.unwrap_or(UserSort::Email);
+    let descending = match params.order.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "order: \"{other}\" is not an order; use asc or desc."
+            )))
+        }
+    };
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, sort, descending))
+        .transpose()?;
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit: ask for 1 to 1000 rows per page."));
+    }
+    let listing = state
+        .store
+        .list_users(
+            caller.account.id,
+            &UserQuery {
+                search: params.search,
+                sort,
+                descending,
+                after,
+                limit,
+            },
+        )
+        .await?;
+    Ok(Json(UserPage {
+        items: listing.users,
+        next_cursor: listing
+            .next
+            .map(|(key, id)| encode_cursor(sort, descending, key, id)),
+        total: listing.total,
+    }))
+}
+
+/// Creates one user. The address's domain must be approved (public mail domains need not be).
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Json(user): Json<NewUser>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    let user = state
+        .store
+        .create_user(caller.account.id, &caller.actor(), &user)
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupParams {
+    /// The e-mail address, in any case.
+    email: String,
+}
+
+/// Finds a user by e-mail address.
+#[utoipa::path(get, path = "/users/lookup", tag = "users", params(LookupParams),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+pub async fn lookup_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<LookupParams>,
+) -> ApiResult<Json<User>> {
+    state
+        .store
+        .user_by_email(caller.account.id, params.email.trim())
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// Creates or updates up to 1,000 users; each item is applied at most once per idempotency
+/// key and gets its own result, so one bad item does not stop the others.
+#[utoipa::path(post, path = "/users/batch", tag = "users", request_body = BatchRequest,
+    responses((status = 200, body = BatchResponse), (status = 400, body = ErrorBody)))]
+pub async fn batch(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Json(request): Json<BatchRequest>,
+) -> ApiResult<Json<BatchResponse>> {
+    if request.items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::invalid(format!(
+            "items: a batch holds at most {MAX_BATCH_ITEMS} items, this one has {}; split it.",
+            request.items.len()
+        )));
+    }
+    let results = state
+        .store
+        .apply_batch(caller.account.id, &caller.actor(), &request.items)
+        .await?;
+    Ok(Json(BatchResponse { results }))
+}
+
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(state.store.user(caller.account.id, id).await?))
+}
+
+/// Changes names, language, role or the active flag; the last active administrator can be
+/// neither demoted nor disabled.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserChanges,
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+    Json(changes): Json<UserChanges>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        state
+            .store
+            .update_user(caller.account.id, &caller.actor(), id, &changes)
+            .await?,
+    ))
+}
+
+/// Deletes a user; a licence they held goes back to the pool.
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_user(caller.account.id, &caller.actor(), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SetRole {
+    pub role: Role,
+    /// A role group of the account, or none.
+    #[serde(default)]
+    pub role_group_id: Option<Id>,
+}
+
+/// Sets a user's built-in role and role group.
+#[utoipa::path(put, path = "/users/{id}/role", tag = "roles", params(("id" = i64, Path)), request_body = SetRole,
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<Id>,
+    Json(body): Json<SetRole>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        state
+            .store
+            .set_role(
+                caller.account.id,
+                &caller.actor(),
+                id,
+                body.role,
+                body.role_group_id,
+            )
+            .await?,
+    ))
+}

@@ -1,0 +1,153 @@
+//! One error type for every API route, turned into `{code, message, details}` with the
+//! status that code always has, so clients can rely on either.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sxadmin_core::{ErrorBody, ErrorCode};
+
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub body: ErrorBody,
+    /// Seconds to wait, sent as `Retry-After` with 429 answers.
+    pub retry_after: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            body: ErrorBody::new(code, message),
+            retry_after: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            format!("No such {what} in this account."),
+        )
+    }
+
+    pub fn rate_limited(retry_after: u64, message: impl Into<String>) -> Self {
+        ApiError {
+            body: ErrorBody::new(ErrorCode::RateLimited, message)
+                .with_details(serde_json::json!({ "retry_after_seconds": retry_after })),
+            retry_after: Some(retry_after),
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.body.details = details;
+        self
+    }
+}
+
+/// The HTTP status each code always maps to.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::NotAuthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
+        ErrorCode::DomainNotApproved | ErrorCode::DomainVerificationFailed => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ErrorCode::DomainExists
+        | ErrorCode::EmailTaken
+        | ErrorCode::LicenceUnavailable
+        | ErrorCode::UserHasLicence
+        | ErrorCode::UserHasNoLicence
+        | ErrorCode::LicenceAssigned
+        | ErrorCode::LastAdministrator
+        | ErrorCode::ConfirmationRequired
+        | ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal | ErrorCode::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(self.body.code);
+        let mut response = (status, axum::Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"sxadmin\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if matches!(error, StoreError::Database(_) | StoreError::Migration(_)) {
+            tracing::error!(%error, "storage failure");
+        }
+        ApiError {
+            body: error.to_body(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::invalid(format!(
+            "The request body is not valid JSON for this route: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid(format!(
+            "The query string is not valid: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        // A malformed id names nothing that exists, so it is answered like a missing one.
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("No such resource: {}", rejection.body_text()),
+        )
+    }
+}
+
+/// `axum::Json` whose rejections are API errors instead of plain text.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);

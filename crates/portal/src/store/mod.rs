@@ -1,0 +1,358 @@
+//! Storage behind one trait, so the backend is chosen by the database URL and the HTTP layer
+//! never sees SQL. Each method is one atomic domain operation: the rules that need a
+//! consistent view of the data (last administrator, one licence per user, approved domains)
+//! are checked inside the same transaction that writes, and every change appends its event
+//! in that transaction too.
+
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sxadmin_core::{
+    Account, BatchItem, BatchItemResult, Domain, Event, Id, Licence, LicencePool, LicenceTier,
+    NewUser, Permission, Role, RoleGroup, User, UserChanges, UserSort,
+};
+
+pub use sqlite::SqliteStore;
+
+/// Errors a store operation reports. Domain refusals carry what the caller needs to explain
+/// them; `Database` is everything the caller cannot fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("a user with the e-mail address {0} already exists in this account")]
+    EmailTaken(String),
+    #[error("the domain {0} is not approved for this account")]
+    DomainNotApproved(String),
+    #[error("the domain {0} is already registered for this account")]
+    DomainExists(String),
+    #[error("no {tier} licence is available: {purchased} purchased, {assigned} assigned")]
+    LicenceUnavailable {
+        tier: LicenceTier,
+        purchased: i64,
+        assigned: i64,
+    },
+    #[error("the user already holds a {0} licence")]
+    UserHasLicence(LicenceTier),
+    #[error("the user holds no licence")]
+    UserHasNoLicence,
+    #[error("the licence is assigned to {0}; unassign it first")]
+    LicenceAssigned(String),
+    #[error("{0} is the last active administrator of the account")]
+    LastAdministrator(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0}: use sqlite://PATH (PostgreSQL is not available in this build)")]
+    UnsupportedUrl(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Who makes a change, for the event log.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: Option<Id>,
+    pub email: Option<String>,
+    /// The program the change came from (OAuth client id, `api-token`, `portal-cli`).
+    pub client: String,
+}
+
+impl Actor {
+    pub fn system(client: &str) -> Self {
+        Actor {
+            user_id: None,
+            email: None,
+            client: client.to_owned(),
+        }
+    }
+}
+
+/// A user list request. `after` is the decoded cursor: the sort key and id of the last row
+/// of the previous page.
+#[derive(Clone, Debug)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub after: Option<(SortKey, Id)>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    Text(String),
+    Number(i64),
+}
+
+#[derive(Clone, Debug)]
+pub struct UserListing {
+    pub users: Vec<User>,
+    pub total: i64,
+    /// Sort key and id of the last row when more rows follow.
+    pub next: Option<(SortKey, Id)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    pub user_id: Option<Id>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// What a bearer token resolves to.
+#[derive(Clone, Debug)]
+pub struct TokenOwner {
+    pub account: Account,
+    pub user: User,
+    pub kind: TokenKind,
+    pub client_id: String,
+    pub family: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+    Personal,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Personal => "personal",
+        }
+    }
+
+    fn from_db(text: &str) -> Option<Self> {
+        match text {
+            "access" => Some(TokenKind::Access),
+            "refresh" => Some(TokenKind::Refresh),
+            "personal" => Some(TokenKind::Personal),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub hash: &'a str,
+    pub user_id: Id,
+    pub kind: TokenKind,
+    pub client_id: &'a str,
+    pub family: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Clone, Debug)]
+pub enum RefreshUse {
+    /// First use: the token is now spent; issue its successor in the same family.
+    Fresh(TokenOwner),
+    /// Already spent: someone replayed it, so the whole family has been revoked.
+    Replayed,
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Accounts and users.
+    async fn create_account(&self, name: &str) -> StoreResult<Account>;
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>>;
+    /// Every user with this address, across accounts; sign-in starts from an address alone.
+    async fn users_by_email_any_account(&self, email: &str) -> StoreResult<Vec<(Id, User)>>;
+    async fn user(&self, account: Id, id: Id) -> StoreResult<User>;
+    async fn user_by_email(&self, account: Id, email: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self, account: Id, query: &UserQuery) -> StoreResult<UserListing>;
+    async fn create_user(&self, account: Id, actor: &Actor, user: &NewUser) -> StoreResult<User>;
+    async fn update_user(
+        &self,
+        account: Id,
+        actor: &Actor,
+        id: Id,
+        changes: &UserChanges,
+    ) -> StoreResult<User>;
+    async fn delete_user(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()>;
+    /// Applies creates and updates, each item once per idempotency key; items are independent,
+    /// so one refusal does not undo the others.
+    async fn apply_batch(
+        &self,
+        account: Id,
+        actor: &Actor,
+        items: &[BatchItem],
+    ) -> StoreResult<Vec<BatchItemResult>>;
+    async fn set_role(
+        &self,
+        account: Id,
+        actor: &Actor,
+        id: Id,
+        role: Role,
+        role_group_id: Option<Id>,
+    ) -> StoreResult<User>;
+    async fn set_totp(
+        &self,
+        user_id: Id,
+        pending: Option<&str>,
+        active: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn totp_secrets(&self, user_id: Id) -> StoreResult<(Option<String>, Option<String>)>;
+
+    // Domains.
+    async fn list_domains(&self, account: Id) -> StoreResult<Vec<Domain>>;
+    async fn domain(&self, account: Id, id: Id) -> StoreResult<Domain>;
+    async fn request_domain(
+        &self,
+        account: Id,
+        actor: &Actor,
+        name: &str,
+        token: &str,
+    ) -> StoreResult<Domain>;
+    async fn approve_domain(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<Domain>;
+    async fn remove_domain(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()>;
+
+    // Licences.
+    async fn licence_pool(&self, account: Id) -> StoreResult<LicencePool>;
+    async fn list_licences(&self, account: Id) -> StoreResult<Vec<Licence>>;
+    async fn purchase_licences(
+        &self,
+        account: Id,
+        actor: &Actor,
+        tier: LicenceTier,
+        count: u32,
+    ) -> StoreResult<Vec<Licence>>;
+    async fn remove_licence(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()>;
+    async fn assign_licence(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+        tier: LicenceTier,
+    ) -> StoreResult<User>;
+    async fn change_licence(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+        tier: LicenceTier,
+    ) -> StoreResult<User>;
+    /// Returns the user and how many of their log entries were deleted with the licence.
+    async fn unassign_licence(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+    ) -> StoreResult<(User, u64)>;
+    async fn transfer_licence(
+        &self,
+        account: Id,
+        actor: &Actor,
+        from: Id,
+        to: Id,
+    ) -> StoreResult<(User, User, u64)>;
+
+    // Roles.
+    async fn list_role_groups(&self, account: Id) -> StoreResult<Vec<RoleGroup>>;
+    async fn create_role_group(
+        &self,
+        account: Id,
+        actor: &Actor,
+        name: &str,
+        permissions: &[Permission],
+    ) -> StoreResult<RoleGroup>;
+    async fn set_role_group_permissions(
+        &self,
+        account: Id,
+        actor: &Actor,
+        id: Id,
+        permissions: &[Permission],
+    ) -> StoreResult<RoleGroup>;
+
+    // Events.
+    async fn events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>>;
+    async fn record_event(
+        &self,
+        account: Id,
+        actor: &Actor,
+        action: &str,
+        target_user_id: Option<Id>,
+        details: serde_json::Value,
+    ) -> StoreResult<()>;
+
+    // Tokens.
+    async fn insert_token(&self, token: &NewToken<'_>) -> StoreResult<()>;
+    async fn token_owner(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenOwner>>;
+    /// Spends a refresh token, detecting replay of one already spent.
+    async fn use_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse>;
+    async fn delete_token(&self, hash: &str) -> StoreResult<()>;
+    async fn revoke_family(&self, family: &str) -> StoreResult<()>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+impl StoreError {
+    /// The stable code and message an API client receives for this error. Database faults
+    /// are reported without their text, which may name tables or values.
+    pub fn to_body(&self) -> sxadmin_core::ErrorBody {
+        use serde_json::json;
+        use sxadmin_core::{ErrorBody, ErrorCode};
+        match self {
+            StoreError::NotFound(what) => ErrorBody::new(ErrorCode::NotFound, format!("No such {what} in this account.")),
+            StoreError::EmailTaken(email) => ErrorBody::new(ErrorCode::EmailTaken, self.to_string())
+                .with_details(json!({"email": email})),
+            StoreError::DomainNotApproved(domain) => ErrorBody::new(
+                ErrorCode::DomainNotApproved,
+                format!("The domain {domain} is not approved for this account; request it under Domains and verify its DNS record first."),
+            )
+            .with_details(json!({"domain": domain})),
+            StoreError::DomainExists(domain) => ErrorBody::new(ErrorCode::DomainExists, self.to_string())
+                .with_details(json!({"domain": domain})),
+            StoreError::LicenceUnavailable { tier, purchased, assigned } => ErrorBody::new(
+                ErrorCode::LicenceUnavailable,
+                format!("No {tier} licence is available ({purchased} purchased, {assigned} assigned); buy more {tier} licences or free one first."),
+            )
+            .with_details(json!({"tier": tier, "purchased": purchased, "assigned": assigned, "available": purchased - assigned})),
+            StoreError::UserHasLicence(tier) => ErrorBody::new(
+                ErrorCode::UserHasLicence,
+                format!("The user already holds a {tier} licence; change its tier instead, or unassign it first."),
+            )
+            .with_details(json!({"tier": tier})),
+            StoreError::UserHasNoLicence => ErrorBody::new(ErrorCode::UserHasNoLicence, "The user holds no licence."),
+            StoreError::LicenceAssigned(holder) => ErrorBody::new(
+                ErrorCode::LicenceAssigned,
+                format!("The licence is assigned to {holder}; unassign it before removing it from the account."),
+            )
+            .with_details(json!({"holder": holder})),
+            StoreError::LastAdministrator(email) => ErrorBody::new(
+                ErrorCode::LastAdministrator,
+                format!("{email} is the last active administrator; make another user an administrator first."),
+            )
+            .with_details(json!({"email": email})),
+            StoreError::Conflict(message) => ErrorBody::new(ErrorCode::Conflict, message.clone()),
+            StoreError::Invalid(message) => ErrorBody::new(ErrorCode::InvalidInput, message.clone()),
+            StoreError::UnsupportedUrl(_) => ErrorBody::new(ErrorCode::Internal, self.to_string()),
+            StoreError::Database(_) | StoreError::Migration(_) => {
+                ErrorBody::new(ErrorCode::Internal, "The portal could not complete the request; try again.")
+            }
+        }
+    }
+}

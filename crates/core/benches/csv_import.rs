@@ -10,7 +10,8 @@ use sxadmin_core::csv::{read, ReadOptions};
 const ROWS: usize = 100_000;
 
 /// A realistic export: Excel-style CRLF, a quoted name with a comma now and then, French
-/// and English values, some empty cells, every address unique and valid.
+/// and English values, some empty cells, one domain in ten typed with capitals, every
+/// address unique and valid.
 fn sample_file() -> Vec<u8> {
     let first_names = [
         "Jean",
@@ -37,8 +38,9 @@ fn sample_file() -> Vec<u8> {
         let first = first_names[i % first_names.len()];
         let last = last_names[i % last_names.len()];
         file.push_str(&format!(
-            "{}.user{i}@Company{}.example.com,{first},{last},{},{},{}\r\n",
+            "{}.user{i}@{}{}.example.com,{first},{last},{},{},{}\r\n",
             first.to_lowercase().replace(['é', 'ç'], "e"),
+            if i % 10 == 0 { "Company" } else { "company" },
             i % 7,
             roles[i % roles.len()],
             languages[i % languages.len()],

@@ -13,6 +13,8 @@
 //! literals (`"john doe"@[10.0.0.1]`) are refused: they are legal but no business mailbox
 //! uses them, and accepting them would hide typing mistakes.
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 /// The longest address SMTP can carry (RFC 5321, 4.5.3.1: 256 octets of path minus `<>`).
@@ -73,29 +75,190 @@ impl EmailError {
 /// The canonical form of `input`: surrounding spaces removed, domain lower-cased and
 /// converted to ASCII (IDNA), local part kept as typed.
 pub fn normalize_email(input: &str) -> Result<String, EmailError> {
-    let address = input.trim();
+    normalize_email_borrowed(input).map(Cow::into_owned)
+}
+
+/// [`normalize_email`] without a copy when the address is already canonical, which is the
+/// case for nearly every row of an import file.
+pub(crate) fn normalize_email_borrowed(input: &str) -> Result<Cow<'_, str>, EmailError> {
+    let address = trim(input);
+    match quick_check(address.as_bytes()) {
+        Some(QuickCheck::Canonical) => return Ok(Cow::Borrowed(address)),
+        Some(QuickCheck::UpperCaseDomain(at)) => {
+            let (local, domain) = address.split_at_checked(at).unwrap_or((address, ""));
+            return Ok(Cow::Owned(format!(
+                "{local}{}",
+                domain.to_ascii_lowercase()
+            )));
+        }
+        None => {}
+    }
+    check_in_detail(address)
+}
+
+/// `str::trim`, without decoding characters when the ends are plain ASCII (nearly always).
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+enum QuickCheck {
+    Canonical,
+    /// Valid, but the domain (starting at this `@`) needs lower-casing.
+    UpperCaseDomain(usize),
+}
+
+/// Byte classes for [`quick_check`]: which bytes may appear in a local part and in a
+/// domain (the `@` counts as both; how many there are is checked separately).
+const LOCAL_BYTE: u8 = 1;
+const DOMAIN_BYTE: u8 = 2;
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        let mut class = 0;
+        if ATEXT[byte] || b == b'.' || b == b'@' {
+            class |= LOCAL_BYTE;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'@' {
+            class |= DOMAIN_BYTE;
+        }
+        table[byte] = class;
+        byte += 1;
+    }
+    table
+};
+
+/// Separators whose neighbours [`quick_check`] constrains.
+const OTHER: usize = 0;
+const DOT: usize = 1;
+const AT: usize = 2;
+const DOMAIN_HYPHEN: usize = 3;
+
+/// Pairs of neighbouring separators that no valid address holds: `..`, `.@`, `@.`, `@-`,
+/// `-.`, `.-` (hyphens only count in the domain, where a label cannot start or end with
+/// one), indexed by `previous * 4 + next`.
+const BAD_PAIRS: [bool; 16] = {
+    let mut table = [false; 16];
+    table[DOT * 4 + DOT] = true;
+    table[DOT * 4 + AT] = true;
+    table[AT * 4 + DOT] = true;
+    table[AT * 4 + DOMAIN_HYPHEN] = true;
+    table[DOMAIN_HYPHEN * 4 + DOT] = true;
+    table[DOT * 4 + DOMAIN_HYPHEN] = true;
+    table[AT * 4 + AT] = true;
+    table
+};
+
+/// Accepts the common case cheaply: a plain ASCII, valid address at most a lower-casing
+/// away from canonical. It makes a single pass whose only branch is the loop itself, since
+/// on short text mispredicted branches cost more than the work. Anything else (errors,
+/// international domains) returns `None` and goes through [`check_in_detail`], which says
+/// precisely what is wrong.
+fn quick_check(bytes: &[u8]) -> Option<QuickCheck> {
+    if bytes.len() > MAX_ADDRESS_LEN {
+        return None;
+    }
+    let mut valid = true;
+    let mut ats = 0usize;
+    let mut at = 0usize;
+    // A virtual dot before the address makes a leading `.` or `@` a bad pair.
+    let mut previous = DOT;
+    let mut label_len = 0usize;
+    let mut longest_label = 0usize;
+    let mut label_all_digits = true;
+    let mut domain_dots = 0usize;
+    let mut upper_case = false;
+    for (index, &b) in bytes.iter().enumerate() {
+        let in_domain = ats > 0;
+        let allowed = if in_domain { DOMAIN_BYTE } else { LOCAL_BYTE };
+        valid &= CLASSES.get(usize::from(b)).copied().unwrap_or(0) & allowed != 0;
+        let kind = match b {
+            b'.' => DOT,
+            b'@' => AT,
+            b'-' if in_domain => DOMAIN_HYPHEN,
+            _ => OTHER,
+        };
+        valid &= !BAD_PAIRS.get(previous * 4 + kind).copied().unwrap_or(true);
+        let boundary = kind == DOT || kind == AT;
+        if kind == AT {
+            ats += 1;
+            at = index;
+        }
+        label_len = if boundary { 0 } else { label_len + 1 };
+        longest_label = longest_label.max(if in_domain { label_len } else { 0 });
+        label_all_digits = boundary || (label_all_digits && b.is_ascii_digit());
+        domain_dots += usize::from(in_domain && kind == DOT);
+        upper_case |= in_domain && b.is_ascii_uppercase();
+        previous = kind;
+    }
+    let ends_well = previous == OTHER;
+    let domain_len = bytes.len().saturating_sub(at + 1);
+    let accepted = valid
+        && ends_well
+        && ats == 1
+        && at <= MAX_LOCAL_LEN
+        && domain_len <= MAX_DOMAIN_LEN
+        && domain_dots > 0
+        && longest_label <= MAX_LABEL_LEN
+        && !label_all_digits;
+    if !accepted {
+        return None;
+    }
+    Some(if upper_case {
+        QuickCheck::UpperCaseDomain(at)
+    } else {
+        QuickCheck::Canonical
+    })
+}
+
+/// The full check, for addresses the quick check did not accept.
+fn check_in_detail(address: &str) -> Result<Cow<'_, str>, EmailError> {
+    let address = address.trim();
     if address.is_empty() {
         return Err(EmailError::Empty);
     }
-    if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let bytes = address.as_bytes();
+    let mut at = None;
+    let mut more_than_one_at = false;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'@' if at.is_some() => more_than_one_at = true,
+            b'@' => at = Some(index),
+            0..=0x20 | 0x7F => return Err(EmailError::ContainsSpace),
+            _ => {}
+        }
+    }
+    if !address.is_ascii() && address.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(EmailError::ContainsSpace);
     }
-    let (local, domain) = match address.split_once('@') {
-        None => return Err(EmailError::MissingAt),
-        Some((_, rest)) if rest.contains('@') => return Err(EmailError::MultipleAt),
-        Some(parts) => parts,
+    let Some(at) = at else {
+        return Err(EmailError::MissingAt);
     };
+    if more_than_one_at {
+        return Err(EmailError::MultipleAt);
+    }
+    let local = address.get(..at).unwrap_or_default();
+    let domain = address.get(at + 1..).unwrap_or_default();
     check_local_part(local)?;
-    let domain = normalize_domain(domain)?;
-    let total = local.len() + 1 + domain.len();
+    let normalized_domain = normalize_domain(domain)?;
+    let total = local.len() + 1 + normalized_domain.len();
     if total > MAX_ADDRESS_LEN {
         return Err(EmailError::TooLong);
     }
-    let mut normalized = String::with_capacity(total);
-    normalized.push_str(local);
-    normalized.push('@');
-    normalized.push_str(&domain);
-    Ok(normalized)
+    match normalized_domain {
+        Cow::Borrowed(_) => Ok(Cow::Borrowed(address)),
+        Cow::Owned(domain) => {
+            let mut normalized = String::with_capacity(total);
+            normalized.push_str(local);
+            normalized.push('@');
+            normalized.push_str(&domain);
+            Ok(Cow::Owned(normalized))
+        }
+    }
 }
 
 /// The domain of an address returned by [`normalize_email`] (what follows the last `@`);
@@ -107,14 +270,57 @@ pub fn email_domain(normalized: &str) -> &str {
     }
 }
 
-fn check_local_part(local: &str) -> Result<(), EmailError> {
-    if local.is_empty() {
-        return Err(EmailError::EmptyLocalPart);
+/// RFC 5322 `atext` (the characters a dot-atom holds between dots), as a byte table.
+const ATEXT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        byte += 1;
     }
-    if let Some(bad) = local.chars().find(|&c| !is_atext(c) && c != '.') {
+    table
+};
+
+fn is_atext(byte: u8) -> bool {
+    ATEXT.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+fn check_local_part(local: &str) -> Result<(), EmailError> {
+    let bytes = local.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return Err(EmailError::EmptyLocalPart);
+    };
+    if !bytes.iter().all(|&b| is_atext(b) || b == b'.') {
+        let bad = local
+            .chars()
+            .find(|&c| !(c.is_ascii() && (is_atext(c as u8) || c == '.')))
+            .unwrap_or('?');
         return Err(EmailError::InvalidLocalCharacter(bad));
     }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let double_dot = bytes.windows(2).any(|pair| pair == b"..");
+    if first == b'.' || last == b'.' || double_dot {
         return Err(EmailError::MisplacedDot);
     }
     if local.len() > MAX_LOCAL_LEN {
@@ -123,22 +329,22 @@ fn check_local_part(local: &str) -> Result<(), EmailError> {
     Ok(())
 }
 
-/// RFC 5322 `atext`: the characters a dot-atom may hold between dots.
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
-}
-
-fn normalize_domain(domain: &str) -> Result<String, EmailError> {
+/// The lower-case ASCII form of the domain, borrowed when it already is.
+fn normalize_domain(domain: &str) -> Result<Cow<'_, str>, EmailError> {
     if domain.is_empty() {
         return Err(EmailError::EmptyDomain);
     }
     let ascii = if domain.is_ascii() {
         // Most addresses take this path; IDNA processing would only lower-case them.
-        domain.to_ascii_lowercase()
+        if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(domain.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(domain)
+        }
     } else {
-        idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::STD3)
-            .map_err(|_| EmailError::InvalidDomain(domain.to_owned()))?
-            .into_owned()
+        let converted = idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::STD3)
+            .map_err(|_| EmailError::InvalidDomain(domain.to_owned()))?;
+        Cow::Owned(converted.into_owned())
     };
     check_domain(&ascii, domain)?;
     Ok(ascii)
@@ -153,21 +359,27 @@ fn check_domain(ascii: &str, typed: &str) -> Result<(), EmailError> {
     if ascii.len() > MAX_DOMAIN_LEN {
         return Err(invalid());
     }
+    let mut top_label = "";
     for label in ascii.split('.') {
-        let valid = !label.is_empty()
-            && label.len() <= MAX_LABEL_LEN
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let bytes = label.as_bytes();
+        let valid = match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                bytes.len() <= MAX_LABEL_LEN
+                    && first != b'-'
+                    && last != b'-'
+                    && bytes
+                        .iter()
+                        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            }
+            _ => false,
+        };
         if !valid {
             return Err(invalid());
         }
+        top_label = label;
     }
     // A numeric top-level label means an IP address or a typo, never a mail domain.
-    let top = ascii.rsplit('.').next().unwrap_or_default();
-    if top.bytes().all(|b| b.is_ascii_digit()) {
+    if top_label.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     Ok(())
@@ -278,6 +490,71 @@ mod tests {
             "the address has no domain after the @; write it as name@company.com"
         );
         assert_eq!(EmailError::MissingAt.code(), "invalid_email");
+    }
+
+    #[test]
+    fn canonical_addresses_are_not_copied() {
+        assert!(matches!(
+            normalize_email_borrowed(" jean@example.com "),
+            Ok(Cow::Borrowed("jean@example.com"))
+        ));
+        assert!(matches!(
+            normalize_email_borrowed("jean@Example.com"),
+            Ok(Cow::Owned(_))
+        ));
+    }
+
+    #[test]
+    fn quick_and_detailed_checks_agree() {
+        let samples = [
+            "a@b.co",
+            "a.b@c.d.e",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "a@b..c",
+            "a@-b.c",
+            "a@b-.c",
+            "a@b.c-",
+            "a@b-c.d",
+            "a@1.2",
+            "a@1.b2",
+            "a@b.12",
+            ".a@b.c",
+            "a.@b.c",
+            "a..b@c.d",
+            "a@B.Co",
+            "a@b_c.d",
+            "@b.c",
+            "a@",
+            "a@@b.c",
+            "a b@c.d",
+            "a@b.c ",
+            "Ab+x@c.dd",
+        ];
+        for sample in samples {
+            let quick = quick_check(sample.as_bytes()).is_some();
+            let detailed = check_in_detail(sample);
+            if quick {
+                assert!(
+                    detailed.is_ok(),
+                    "{sample:?} accepted only by the quick check"
+                );
+                assert_eq!(
+                    normalize_email_borrowed(sample).unwrap(),
+                    detailed.unwrap(),
+                    "{sample:?}"
+                );
+            }
+        }
+        let long_local = format!("{}@b.co", "a".repeat(65));
+        assert!(quick_check(long_local.as_bytes()).is_none());
+        for long_label in [
+            format!("a@{}.com", "b".repeat(64)),
+            format!("a@b.{}", "c".repeat(64)),
+        ] {
+            assert!(quick_check(long_label.as_bytes()).is_none(), "{long_label}");
+        }
     }
 
     #[test]

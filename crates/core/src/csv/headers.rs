@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::tokenizer::Tokenizer;
+
 /// The template's columns, in template order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,8 +44,8 @@ impl Column {
     /// Which column a header names, in English or French. Accepts what people type in a
     /// header cell, not only the template's spelling.
     pub fn from_header(header: &str) -> Option<Column> {
-        let key = fold(header);
-        let column = match key.as_ref() {
+        let key = fold(header)?;
+        let column = match key.as_str() {
             "email"
             | "mail"
             | "emailaddress"
@@ -68,33 +70,68 @@ impl Column {
 }
 
 /// The comparison key for headers and for role, language and licence values: lower case,
-/// accents removed, spaces, `_`, `-`, `.` and apostrophes dropped. Borrows when the text is
-/// already a key, which is the common case for values (`user`, `fr`, `pro`).
-pub(crate) fn fold(text: &str) -> Cow<'_, str> {
+/// accents removed, spaces, `_`, `-`, `.` and apostrophes dropped.
+///
+/// Every known spelling is short ASCII, so the key lives on the stack and text that cannot
+/// be one (too long, or with letters outside Western European alphabets) gives `None`.
+pub(crate) fn fold(text: &str) -> Option<Key> {
+    let mut key = Key {
+        bytes: [0; Key::CAPACITY],
+        len: 0,
+    };
     let text = text.trim();
-    let already_key = text
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if already_key {
-        return Cow::Borrowed(text);
+    if text.is_ascii() {
+        for b in text.bytes() {
+            if !matches!(b, b' ' | b'_' | b'-' | b'.' | b'\'') {
+                key.push(b.to_ascii_lowercase())?;
+            }
+        }
+        return Some(key);
     }
-    let mut key = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             ' ' | '_' | '-' | '.' | '\'' | '\u{2019}' | '\u{A0}' | '\u{202F}' => {}
             // Combining accents, as in decomposed (NFD) text from macOS.
             '\u{300}'..='\u{36F}' => {}
+            _ if c.is_ascii() => key.push(c.to_ascii_lowercase() as u8)?,
             _ => {
+                if let Some(base) = strip_accent(c) {
+                    base.bytes().try_for_each(|b| key.push(b))?;
+                    continue;
+                }
                 for lower in c.to_lowercase() {
                     match strip_accent(lower) {
-                        Some(base) => key.push_str(base),
-                        None => key.push(lower),
+                        Some(base) => base.bytes().try_for_each(|b| key.push(b))?,
+                        None if lower.is_ascii() => key.push(lower as u8)?,
+                        None => return None,
                     }
                 }
             }
         }
     }
-    Cow::Owned(key)
+    Some(key)
+}
+
+/// A folded spelling; see [`fold`].
+pub(crate) struct Key {
+    bytes: [u8; Key::CAPACITY],
+    len: usize,
+}
+
+impl Key {
+    /// Longer than any spelling the import knows.
+    const CAPACITY: usize = 32;
+
+    fn push(&mut self, byte: u8) -> Option<()> {
+        *self.bytes.get_mut(self.len)? = byte;
+        self.len += 1;
+        Some(())
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..self.len).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
 }
 
 /// The unaccented spelling of the lower-case Latin letters French and other Western
@@ -138,17 +175,10 @@ pub(crate) fn detect_delimiter(header_line: &str) -> u8 {
 }
 
 /// The header's fields with one delimiter, honouring quotes.
-fn split_header(line: &str, delimiter: u8) -> Vec<String> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(line.as_bytes());
-    let mut record = ::csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => record.iter().map(str::to_owned).collect(),
-        _ => Vec::new(),
-    }
+fn split_header(line: &str, delimiter: u8) -> Vec<Cow<'_, str>> {
+    let mut fields = Vec::new();
+    Tokenizer::new(line, delimiter).next_record(&mut fields);
+    fields
 }
 
 /// The first line of `text` that is not blank, up to the first line break outside
@@ -214,10 +244,14 @@ mod tests {
     }
 
     #[test]
-    fn fold_borrows_keys_and_folds_the_rest() {
-        assert!(matches!(fold("user"), Cow::Borrowed("user")));
-        assert_eq!(fold("Français"), "francais");
-        assert_eq!(fold("Œuvre d’art"), "oeuvredart");
+    fn fold_drops_case_accents_and_separators() {
+        let folded = |text| fold(text).map(|key| key.as_str().to_owned());
+        assert_eq!(folded("user").as_deref(), Some("user"));
+        assert_eq!(folded(" Français ").as_deref(), Some("francais"));
+        assert_eq!(folded("Œuvre d’art").as_deref(), Some("oeuvredart"));
+        assert_eq!(folded("Adresse e-mail").as_deref(), Some("adresseemail"));
+        assert_eq!(folded("Страна"), None);
+        assert_eq!(folded(&"x".repeat(33)), None);
     }
 
     #[test]

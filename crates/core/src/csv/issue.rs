@@ -30,6 +30,7 @@ pub enum IssueCode {
     UnknownLicence,
     InvalidName,
     TooManyValues,
+    UnclosedQuote,
     // Row problems found by comparing the file with the portal.
     DomainNotApproved,
     LicencesExhausted,
@@ -56,6 +57,7 @@ impl IssueCode {
             IssueCode::UnknownLicence => "unknown_licence",
             IssueCode::InvalidName => "invalid_name",
             IssueCode::TooManyValues => "too_many_values",
+            IssueCode::UnclosedQuote => "unclosed_quote",
             IssueCode::DomainNotApproved => "domain_not_approved",
             IssueCode::LicencesExhausted => "licences_exhausted",
             IssueCode::LastAdministrator => "last_administrator",

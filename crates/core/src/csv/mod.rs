@@ -18,11 +18,13 @@
 //! whole stop the reading, as a [`FileError`].
 
 mod decode;
+mod duplicates;
 mod headers;
 mod issue;
 pub mod plan;
 mod reader;
 pub mod results;
+mod tokenizer;
 mod values;
 
 pub use decode::Encoding;

@@ -154,7 +154,7 @@ fn plural(count: usize, one: &str, many: &str) -> String {
 }
 
 /// Compares the file with the portal and decides what to do with each row.
-pub fn build_plan(file: &ParsedFile, portal: &PortalSnapshot) -> ImportPlan {
+pub fn build_plan(file: &ParsedFile<'_>, portal: &PortalSnapshot) -> ImportPlan {
     let users: HashMap<String, &User> = portal
         .users
         .iter()
@@ -216,7 +216,7 @@ fn canonical_domain(domain: &str) -> String {
     }
 }
 
-fn plan_row(row: &CsvRow, existing: Option<&User>, approved: &HashSet<String>) -> PlannedRow {
+fn plan_row(row: &CsvRow<'_>, existing: Option<&User>, approved: &HashSet<String>) -> PlannedRow {
     let mut issues = row.issues.clone();
     let action = match existing {
         // Existing users passed the domain check when they were added.
@@ -239,9 +239,9 @@ fn plan_row(row: &CsvRow, existing: Option<&User>, approved: &HashSet<String>) -
             }
             Action::Create {
                 user: NewUser {
-                    email: row.email.clone(),
-                    first_name: row.first_name.clone(),
-                    last_name: row.last_name.clone(),
+                    email: row.email.to_string(),
+                    first_name: row.first_name.to_string(),
+                    last_name: row.last_name.to_string(),
                     language: row.language,
                     role: row.role,
                 },
@@ -251,7 +251,7 @@ fn plan_row(row: &CsvRow, existing: Option<&User>, approved: &HashSet<String>) -
     };
     PlannedRow {
         line: row.line,
-        email: row.email.clone(),
+        email: row.email.to_string(),
         action: if issues.is_empty() {
             action
         } else {
@@ -261,7 +261,7 @@ fn plan_row(row: &CsvRow, existing: Option<&User>, approved: &HashSet<String>) -
     }
 }
 
-fn compare_with_portal(row: &CsvRow, user: &User) -> Action {
+fn compare_with_portal(row: &CsvRow<'_>, user: &User) -> Action {
     let changed_text =
         |cell: &str, current: &str| (!cell.is_empty() && cell != current).then(|| cell.to_owned());
     let changes = UserChanges {

@@ -1,70 +1,99 @@
-//! Reading the rows: one pass over the (borrowed or once-decoded) text with a reused
-//! record buffer, keeping only the cleaned values of each row.
+//! Reading the rows: one pass over the text (borrowed from the caller's bytes when they
+//! are UTF-8, decoded once otherwise), keeping only the cleaned values of each row.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
-use ::csv::{ByteRecord, ReaderBuilder};
 use serde::Serialize;
 
-use crate::email::normalize_email;
+use crate::email::{normalize_email, normalize_email_borrowed, EmailError};
 use crate::model::{Language, LicenceTier, Role};
 
 use super::decode::{decode, Encoding};
+use super::duplicates::DuplicateFinder;
 use super::headers::{detect_delimiter, excel_separator_hint, first_record_line, Column};
 use super::issue::{quoted, FileError, Issue, IssueCode};
+use super::tokenizer::{RecordStart, Tokenizer};
 use super::values::{parse_language, parse_licence, parse_role};
 use super::ReadOptions;
 
 /// A file that could be read: its rows, each with the problems found in it, and the
 /// header warnings (columns ignored).
+///
+/// Values borrow from the bytes given to [`read`] when those are UTF-8 and the value needed
+/// no change, so a large file is not copied; [`ParsedFile::into_owned`] detaches them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ParsedFile {
+pub struct ParsedFile<'a> {
     pub encoding: Encoding,
     pub delimiter: char,
     /// The template columns the header names, in file order.
     pub columns: Vec<Column>,
     /// Every non-blank data row, in file order, including rows with problems.
-    pub rows: Vec<CsvRow>,
+    pub rows: Vec<CsvRow<'a>>,
     /// Things the import ignores but the administrator should know about.
     pub warnings: Vec<Issue>,
 }
 
-impl ParsedFile {
+impl ParsedFile<'_> {
     /// Every row problem, in file order.
     pub fn issues(&self) -> impl Iterator<Item = &Issue> {
         self.rows.iter().flat_map(|row| row.issues.iter())
     }
 
     /// Rows that can go on to the plan.
-    pub fn valid_rows(&self) -> impl Iterator<Item = &CsvRow> {
+    pub fn valid_rows(&self) -> impl Iterator<Item = &CsvRow<'_>> {
         self.rows.iter().filter(|row| row.issues.is_empty())
     }
 
     pub fn has_column(&self, column: Column) -> bool {
         self.columns.contains(&column)
     }
+
+    /// The same file, owning its values, for callers that keep it after the bytes go.
+    pub fn into_owned(self) -> ParsedFile<'static> {
+        ParsedFile {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            columns: self.columns,
+            rows: self.rows.into_iter().map(CsvRow::into_owned).collect(),
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// One user line, values trimmed and parsed. Empty cells are empty strings or `None`; the
 /// plan reads them as "portal default" for a new user and "keep as is" for an existing one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CsvRow {
+pub struct CsvRow<'a> {
     /// 1-based physical line where the record starts (a quoted line break makes a record
     /// span several lines).
     pub line: u64,
     /// The address as [`normalize_email`] returns it, or as typed (trimmed) when invalid.
-    pub email: String,
+    pub email: Cow<'a, str>,
     #[serde(skip)]
     pub email_is_valid: bool,
-    pub first_name: String,
-    pub last_name: String,
+    pub first_name: Cow<'a, str>,
+    pub last_name: Cow<'a, str>,
     pub role: Option<Role>,
     pub language: Option<Language>,
     pub licence: Option<LicenceTier>,
     /// Problems in this row, in column order; empty when the row is valid.
     pub issues: Vec<Issue>,
+}
+
+impl CsvRow<'_> {
+    pub fn into_owned(self) -> CsvRow<'static> {
+        CsvRow {
+            line: self.line,
+            email: Cow::Owned(self.email.into_owned()),
+            email_is_valid: self.email_is_valid,
+            first_name: Cow::Owned(self.first_name.into_owned()),
+            last_name: Cow::Owned(self.last_name.into_owned()),
+            role: self.role,
+            language: self.language,
+            licence: self.licence,
+            issues: self.issues,
+        }
+    }
 }
 
 /// What a header cell maps to.
@@ -77,9 +106,12 @@ enum Slot {
     Unnamed,
 }
 
+/// Rows read before estimating how many the file holds.
+const SIZE_ESTIMATE_AFTER: usize = 1024;
+
 /// Reads and checks a whole file. Row problems are collected in the rows; only problems
 /// that make the file unusable as a whole are returned as errors.
-pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<ParsedFile, FileError> {
+pub fn read<'a>(bytes: &'a [u8], options: &ReadOptions) -> Result<ParsedFile<'a>, FileError> {
     if bytes.len() > options.max_bytes {
         return Err(FileError::FileTooLarge {
             size: bytes.len(),
@@ -87,41 +119,43 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<ParsedFile, FileError
         });
     }
     let (text, encoding) = decode(bytes)?;
+    match text {
+        Cow::Borrowed(text) => read_text(text, encoding, options),
+        Cow::Owned(text) => read_text(&text, encoding, options).map(ParsedFile::into_owned),
+    }
+}
+
+fn read_text<'t>(
+    text: &'t str,
+    encoding: Encoding,
+    options: &ReadOptions,
+) -> Result<ParsedFile<'t>, FileError> {
     if text.trim().is_empty() {
         return Err(FileError::EmptyFile);
     }
-    let (first_line, _) = first_record_line(&text);
+    let (first_line, _) = first_record_line(text);
     let separator_hint = excel_separator_hint(first_line);
     let delimiter = separator_hint.unwrap_or_else(|| detect_delimiter(first_line));
 
-    let mut reader = ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut record = ByteRecord::new();
-    let mut lines = LineCounter::new(text.as_bytes());
+    let mut tokenizer = Tokenizer::new(text, delimiter);
+    let mut fields: Vec<Cow<'t, str>> = Vec::new();
 
     let mut skip_separator_line = separator_hint.is_some();
-    let header_found = loop {
-        if !next_record(&mut reader, &mut record)? {
-            break false;
-        }
-        if is_blank(&record) {
+    let header = loop {
+        let Some(start) = tokenizer.next_record(&mut fields) else {
+            return Err(FileError::EmptyFile);
+        };
+        if is_blank(&fields) {
             continue;
         }
         if skip_separator_line {
             skip_separator_line = false;
             continue;
         }
-        break true;
+        break start;
     };
-    if !header_found {
-        return Err(FileError::EmptyFile);
-    }
-    let header_line = lines.line_of(&record);
     let mut warnings = Vec::new();
-    let slots = map_header(&record, header_line, delimiter, &mut warnings)?;
+    let slots = map_header(&fields, header.line, delimiter, &mut warnings)?;
     let columns = slots
         .iter()
         .filter_map(|slot| match slot {
@@ -130,26 +164,36 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<ParsedFile, FileError
         })
         .collect();
 
-    let mut rows = Vec::new();
+    let data_start = tokenizer.offset();
+    let mut rows: Vec<CsvRow<'t>> = Vec::new();
+    let mut duplicates = DuplicateFinder::new();
     let mut unnamed_values: Option<(usize, u64)> = None;
-    while next_record(&mut reader, &mut record)? {
-        if is_blank(&record) {
+    while let Some(start) = tokenizer.next_record(&mut fields) {
+        if is_blank(&fields) {
             continue;
         }
-        let line = lines.line_of(&record);
         if rows.len() >= options.max_rows {
             return Err(FileError::TooManyRows {
                 max: options.max_rows,
-                line,
+                line: start.line,
             });
         }
-        rows.push(read_row(
-            &record,
-            &slots,
-            line,
-            delimiter,
-            &mut unnamed_values,
-        ));
+        if rows.len() == SIZE_ESTIMATE_AFTER {
+            // Growing by doubling would copy the rows several times over a large file.
+            let per_row = (tokenizer.offset() - data_start) / SIZE_ESTIMATE_AFTER;
+            let remaining = (text.len() - tokenizer.offset()) / per_row.max(1);
+            let expected = remaining.min(options.max_rows.saturating_sub(rows.len()));
+            rows.reserve(expected);
+            duplicates.reserve(expected);
+        }
+        let mut row = read_row(&mut fields, &slots, start, delimiter, &mut unnamed_values);
+        if row.email_is_valid {
+            if let Some(first) = duplicates.first_line(&rows, rows.len(), &row.email) {
+                // The address issue comes first, as the email column does.
+                row.issues.insert(0, duplicate_issue(&row, first));
+            }
+        }
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(FileError::NoRows);
@@ -166,7 +210,6 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<ParsedFile, FileError
             ),
         ));
     }
-    mark_duplicates(&mut rows);
 
     Ok(ParsedFile {
         encoding,
@@ -177,81 +220,21 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<ParsedFile, FileError
     })
 }
 
-fn next_record(
-    reader: &mut ::csv::Reader<&[u8]>,
-    record: &mut ByteRecord,
-) -> Result<bool, FileError> {
-    reader.read_byte_record(record).map_err(|error| {
-        FileError::NotText(format!(
-            "the file could not be read as CSV ({error}); save it again from your spreadsheet \
-             as \"CSV UTF-8\""
-        ))
-    })
+fn is_blank(fields: &[Cow<'_, str>]) -> bool {
+    fields.iter().all(|field| is_blank_field(field))
 }
 
-/// Physical line numbers of records.
-///
-/// The csv reader's own positions are taken before it skips the line break that ends the
-/// previous record and any empty lines, so with CRLF or blank lines they point one or more
-/// lines too early. This counts line breaks (LF, CRLF or a lone CR) up to the record's
-/// first byte instead, advancing through the text only once.
-struct LineCounter<'t> {
-    text: &'t [u8],
-    offset: usize,
-    line: u64,
+fn is_blank_field(field: &str) -> bool {
+    trim(field).is_empty()
 }
 
-impl<'t> LineCounter<'t> {
-    fn new(text: &'t [u8]) -> Self {
-        LineCounter {
-            text,
-            offset: 0,
-            line: 1,
-        }
+/// `str::trim`, without decoding characters when the ends are plain ASCII (nearly always).
+/// Unicode spaces still count: Excel leaves no-break spaces around pasted values.
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
-
-    fn line_of(&mut self, record: &ByteRecord) -> u64 {
-        let Some(position) = record.position() else {
-            return self.line;
-        };
-        let mut start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
-        while let Some(b'\r' | b'\n') = self.text.get(start) {
-            start += 1;
-        }
-        if start > self.offset {
-            if let Some(skipped) = self.text.get(self.offset..start) {
-                self.line += count_line_breaks(skipped);
-                self.offset = start;
-            }
-        }
-        self.line
-    }
-}
-
-fn count_line_breaks(bytes: &[u8]) -> u64 {
-    let line_feeds = bytes.iter().filter(|&&b| b == b'\n').count();
-    let lone_carriage_returns = if bytes.contains(&b'\r') {
-        let pairs = bytes.iter().zip(bytes.iter().skip(1));
-        let crlf = pairs.filter(|&(&a, &b)| a == b'\r' && b == b'\n').count();
-        bytes.iter().filter(|&&b| b == b'\r').count() - crlf
-    } else {
-        0
-    };
-    (line_feeds + lone_carriage_returns) as u64
-}
-
-fn is_blank(record: &ByteRecord) -> bool {
-    record.iter().all(is_blank_field)
-}
-
-fn is_blank_field(field: &[u8]) -> bool {
-    field.iter().all(u8::is_ascii_whitespace)
-}
-
-/// The text of a field. The whole file is valid UTF-8 and fields are split at ASCII bytes,
-/// so the lossy path is never taken in practice; it only avoids trusting that silently.
-fn field_text(field: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(field)
 }
 
 /// Spreadsheet column letters (A, B, …, Z, AA, …), as the administrator sees them.
@@ -267,16 +250,15 @@ fn column_letter(index: usize) -> String {
 }
 
 fn map_header(
-    record: &ByteRecord,
+    fields: &[Cow<'_, str>],
     line: u64,
     delimiter: u8,
     warnings: &mut Vec<Issue>,
 ) -> Result<Vec<Slot>, FileError> {
-    let mut slots = Vec::with_capacity(record.len());
+    let mut slots = Vec::with_capacity(fields.len());
     let mut seen: Vec<Column> = Vec::new();
-    for (index, field) in record.iter().enumerate() {
-        let text = field_text(field);
-        let header = text.trim();
+    for (index, field) in fields.iter().enumerate() {
+        let header = field.trim();
         let slot = if header.is_empty() {
             Slot::Unnamed
         } else {
@@ -319,15 +301,15 @@ fn map_header(
         slots.push(slot);
     }
     if !seen.contains(&Column::Email) {
-        return Err(missing_email_column(record, delimiter));
+        return Err(missing_email_column(fields, delimiter));
     }
     Ok(slots)
 }
 
-fn missing_email_column(record: &ByteRecord, delimiter: u8) -> FileError {
-    let headers: Vec<String> = record
+fn missing_email_column(fields: &[Cow<'_, str>], delimiter: u8) -> FileError {
+    let headers: Vec<&str> = fields
         .iter()
-        .map(|field| field_text(field).trim().to_owned())
+        .map(|field| field.trim())
         .filter(|header| !header.is_empty())
         .collect();
     let message = if headers.iter().any(|header| header.contains('@')) {
@@ -359,19 +341,19 @@ fn delimiter_name(delimiter: u8) -> &'static str {
     }
 }
 
-/// The cells of one record that belong to template columns, borrowed from the record.
+/// The cells of one record that belong to template columns, moved out of the record.
 #[derive(Default)]
-struct Cells<'r> {
-    email: Cow<'r, str>,
-    first_name: Cow<'r, str>,
-    last_name: Cow<'r, str>,
-    role: Cow<'r, str>,
-    language: Cow<'r, str>,
-    licence: Cow<'r, str>,
+struct Cells<'t> {
+    email: Cow<'t, str>,
+    first_name: Cow<'t, str>,
+    last_name: Cow<'t, str>,
+    role: Cow<'t, str>,
+    language: Cow<'t, str>,
+    licence: Cow<'t, str>,
 }
 
-impl<'r> Cells<'r> {
-    fn set(&mut self, column: Column, text: Cow<'r, str>) {
+impl<'t> Cells<'t> {
+    fn set(&mut self, column: Column, text: Cow<'t, str>) {
         let cell = match column {
             Column::Email => &mut self.email,
             Column::FirstName => &mut self.first_name,
@@ -384,41 +366,53 @@ impl<'r> Cells<'r> {
     }
 }
 
-fn read_row(
-    record: &ByteRecord,
+/// Surrounding spaces removed, without copying a borrowed value.
+fn trimmed(cell: Cow<'_, str>) -> Cow<'_, str> {
+    match cell {
+        Cow::Borrowed(text) => Cow::Borrowed(trim(text)),
+        Cow::Owned(text) if trim(&text).len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(trim(&text).to_owned()),
+    }
+}
+
+fn normalized_email<'t>(cell: &Cow<'t, str>) -> Result<Cow<'t, str>, EmailError> {
+    match cell {
+        Cow::Borrowed(text) => normalize_email_borrowed(text),
+        Cow::Owned(text) => normalize_email(text).map(Cow::Owned),
+    }
+}
+
+fn read_row<'t>(
+    fields: &mut Vec<Cow<'t, str>>,
     slots: &[Slot],
-    line: u64,
+    start: RecordStart,
     delimiter: u8,
     unnamed_values: &mut Option<(usize, u64)>,
-) -> CsvRow {
+) -> CsvRow<'t> {
+    let line = start.line;
     let mut cells = Cells::default();
-    let mut extra_values = 0usize;
-    for (index, field) in record.iter().enumerate() {
+    let mut extra_values = false;
+    for (index, field) in fields.drain(..).enumerate() {
         match slots.get(index) {
-            Some(Slot::Template(column)) => cells.set(*column, field_text(field)),
+            Some(Slot::Template(column)) => cells.set(*column, trimmed(field)),
             Some(Slot::Ignored) => {}
             Some(Slot::Unnamed) => {
-                if unnamed_values.is_none() && !is_blank_field(field) {
+                if unnamed_values.is_none() && !is_blank_field(&field) {
                     *unnamed_values = Some((index, line));
                 }
             }
-            None => {
-                if !is_blank_field(field) {
-                    extra_values += 1;
-                }
-            }
+            None => extra_values |= !is_blank_field(&field),
         }
     }
 
     let mut issues = Vec::new();
-    let raw_email = cells.email.trim();
-    let (email, email_is_valid) = match normalize_email(raw_email) {
+    let (email, email_is_valid) = match normalized_email(&cells.email) {
         Ok(email) => (email, true),
         Err(error) => {
-            let message = if raw_email.is_empty() {
+            let message = if cells.email.is_empty() {
                 "the e-mail address is empty; every user needs one".to_owned()
             } else {
-                format!("{}: {error}", quoted(raw_email))
+                format!("{}: {error}", quoted(&cells.email))
             };
             issues.push(Issue::new(
                 line,
@@ -426,11 +420,11 @@ fn read_row(
                 IssueCode::InvalidEmail,
                 message,
             ));
-            (raw_email.to_owned(), false)
+            (cells.email, false)
         }
     };
-    let first_name = checked_name(&cells.first_name, Column::FirstName, line, &mut issues);
-    let last_name = checked_name(&cells.last_name, Column::LastName, line, &mut issues);
+    check_name(&cells.first_name, Column::FirstName, line, &mut issues);
+    check_name(&cells.last_name, Column::LastName, line, &mut issues);
     let role = parse_cell(&cells.role, parse_role, line, &mut issues, || {
         (
             Column::Role,
@@ -455,7 +449,7 @@ fn read_row(
              the cell empty for no licence",
         )
     });
-    if extra_values > 0 {
+    if extra_values {
         issues.push(Issue::new(
             line,
             None,
@@ -469,18 +463,40 @@ fn read_row(
             ),
         ));
     }
+    if start.unclosed_quote {
+        issues.push(Issue::new(
+            line,
+            None,
+            IssueCode::UnclosedQuote,
+            "a double quote opened on this line is never closed, so everything after it was \
+             read as one value; add the closing quote or remove the opening one",
+        ));
+    }
 
     CsvRow {
         line,
         email,
         email_is_valid,
-        first_name,
-        last_name,
+        first_name: cells.first_name,
+        last_name: cells.last_name,
         role,
         language,
         licence,
         issues,
     }
+}
+
+fn duplicate_issue(row: &CsvRow<'_>, first_line: u64) -> Issue {
+    Issue::new(
+        row.line,
+        Some(Column::Email.as_str()),
+        IssueCode::DuplicateInFile,
+        format!(
+            "{} is already on line {first_line} (addresses are compared ignoring case); keep \
+             one line per user and delete this one",
+            row.email
+        ),
+    )
 }
 
 fn delimiter_shown(delimiter: u8) -> &'static str {
@@ -494,9 +510,10 @@ fn delimiter_shown(delimiter: u8) -> &'static str {
 
 /// Names are stored as typed (trimmed); a line break or control character in a name is
 /// almost always a paste accident and would break the portal's lists and e-mails.
-fn checked_name(cell: &str, column: Column, line: u64, issues: &mut Vec<Issue>) -> String {
-    let name = cell.trim();
-    if name.chars().any(char::is_control) {
+fn check_name(name: &str, column: Column, line: u64, issues: &mut Vec<Issue>) {
+    // C0 controls and DEL are single bytes; C1 controls are encoded as 0xC2 0x80..=0x9F.
+    let may_hold_control = name.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
+    if may_hold_control && name.chars().any(char::is_control) {
         issues.push(Issue::new(
             line,
             Some(column.as_str()),
@@ -508,17 +525,15 @@ fn checked_name(cell: &str, column: Column, line: u64, issues: &mut Vec<Issue>) 
             ),
         ));
     }
-    name.to_owned()
 }
 
 fn parse_cell<T>(
-    cell: &str,
+    value: &str,
     parse: impl Fn(&str) -> Option<T>,
     line: u64,
     issues: &mut Vec<Issue>,
     problem: impl Fn() -> (Column, IssueCode, &'static str),
 ) -> Option<T> {
-    let value = cell.trim();
     if value.is_empty() {
         return None;
     }
@@ -535,84 +550,15 @@ fn parse_cell<T>(
     parsed
 }
 
-/// Valid addresses are ASCII, so comparing them ignoring ASCII case is the portal's
-/// case-insensitive comparison; hashing through a small buffer avoids a lower-cased copy
-/// of every address.
-struct Caseless<'a>(&'a str);
-
-impl Hash for Caseless<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut buffer = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(buffer.len()) {
-            let mut used = 0;
-            for (slot, byte) in buffer.iter_mut().zip(chunk) {
-                *slot = byte.to_ascii_lowercase();
-                used += 1;
-            }
-            state.write(buffer.get(..used).unwrap_or_default());
-        }
-        state.write_u8(0xFF);
-    }
-}
-
-impl PartialEq for Caseless<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
-    }
-}
-
-impl Eq for Caseless<'_> {}
-
-/// Flags every repeat of an address (ignoring case) and points it at the first row.
-fn mark_duplicates(rows: &mut [CsvRow]) {
-    let repeats: Vec<(usize, u64)> = {
-        let mut first_line: HashMap<Caseless<'_>, u64> = HashMap::with_capacity(rows.len());
-        let mut repeats = Vec::new();
-        for (index, row) in rows.iter().enumerate() {
-            if !row.email_is_valid {
-                continue;
-            }
-            match first_line.entry(Caseless(&row.email)) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    repeats.push((index, *first.get()));
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(row.line);
-                }
-            }
-        }
-        repeats
-    };
-    for (index, first) in repeats {
-        if let Some(row) = rows.get_mut(index) {
-            let message = format!(
-                "{} is already on line {first} (addresses are compared ignoring case); keep \
-                 one line per user and delete this one",
-                row.email
-            );
-            // The address issue comes first, as the email column does.
-            row.issues.insert(
-                0,
-                Issue::new(
-                    row.line,
-                    Some(Column::Email.as_str()),
-                    IssueCode::DuplicateInFile,
-                    message,
-                ),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read_str(text: &str) -> Result<ParsedFile, FileError> {
+    fn read_str(text: &str) -> Result<ParsedFile<'_>, FileError> {
         read(text.as_bytes(), &ReadOptions::default())
     }
 
-    fn codes(row: &CsvRow) -> Vec<&'static str> {
+    fn codes(row: &CsvRow<'_>) -> Vec<&'static str> {
         row.issues.iter().map(|i| i.code.as_str()).collect()
     }
 

@@ -12,7 +12,7 @@ pub(crate) fn parse_role(cell: &str) -> Option<Role> {
     if let Some(role) = Role::from_wire(cell) {
         return Some(role);
     }
-    match fold(cell).as_ref() {
+    match fold(cell)?.as_str() {
         "user"
         | "standard"
         | "standarduser"
@@ -32,7 +32,7 @@ pub(crate) fn parse_language(cell: &str) -> Option<Language> {
     if let Some(language) = Language::from_wire(cell) {
         return Some(language);
     }
-    match fold(cell).as_ref() {
+    match fold(cell)?.as_str() {
         "en" | "eng" | "english" | "anglais" => Some(Language::En),
         "fr" | "fra" | "fre" | "french" | "francais" => Some(Language::Fr),
         _ => parse_locale_tag(cell),
@@ -56,7 +56,7 @@ pub(crate) fn parse_licence(cell: &str) -> Option<LicenceTier> {
     if let Some(tier) = LicenceTier::from_wire(cell) {
         return Some(tier);
     }
-    match fold(cell).as_ref() {
+    match fold(cell)?.as_str() {
         "eco" | "economy" | "economique" => Some(LicenceTier::Eco),
         "advanced" | "advance" | "avance" | "avancee" => Some(LicenceTier::Advanced),
         "pro" | "professional" | "professionnel" | "professionnelle" => Some(LicenceTier::Pro),

@@ -23,6 +23,9 @@ use crate::app::AppState;
 use crate::secrets;
 use crate::store::{Actor, NewToken, RefreshUse, TokenKind, TokenOwner};
 
+/// How long an exchanged code is remembered after it expired, to detect its replay.
+const REPLAY_MEMORY: Duration = Duration::from_secs(600);
+
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// Sign-ins in progress. They live minutes, so they are kept in memory: a restart only asks
@@ -461,7 +464,9 @@ async fn complete(
         } => {
             let code = secrets::new_token("sxc_");
             if let Ok(mut codes) = state.sign_in.codes.lock() {
-                codes.retain(|_, c| c.expires > Instant::now() || c.exchanged.is_some());
+                // Exchanged codes are kept a while past expiry to recognise a replay.
+                let now = Instant::now();
+                codes.retain(|_, c| c.expires + REPLAY_MEMORY > now);
                 codes.insert(
                     secrets::hash(&code),
                     AuthorizationCode {
@@ -769,7 +774,7 @@ async fn refresh(
     })?;
     let spent = state
         .store
-        .use_refresh_token(&secrets::hash(token), chrono::Utc::now())
+        .use_refresh_token(&secrets::hash(token), client_id, chrono::Utc::now())
         .await
         .map_err(|error| {
             tracing::error!(%error, "refresh failed");
@@ -780,7 +785,8 @@ async fn refresh(
             )
         })?;
     match spent {
-        RefreshUse::Fresh(TokenOwner { user, client_id: owner_client, family, .. }) => {
+        RefreshUse::Fresh(owner) => {
+            let TokenOwner { user, client_id: owner_client, family, .. } = *owner;
             if owner_client != client_id {
                 return Err(invalid_grant("the refresh token belongs to another client"));
             }

@@ -160,7 +160,7 @@ pub struct NewToken<'a> {
 #[derive(Clone, Debug)]
 pub enum RefreshUse {
     /// First use: the token is now spent; issue its successor in the same family.
-    Fresh(TokenOwner),
+    Fresh(Box<TokenOwner>),
     /// Already spent: someone replayed it, so the whole family has been revoked.
     Replayed,
     /// Unknown, expired or revoked.
@@ -295,7 +295,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_token(&self, token: &NewToken<'_>) -> StoreResult<()>;
     async fn token_owner(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenOwner>>;
     /// Spends a refresh token, detecting replay of one already spent.
-    async fn use_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse>;
+    async fn use_refresh_token(
+        &self,
+        hash: &str,
+        client_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RefreshUse>;
     async fn delete_token(&self, hash: &str) -> StoreResult<()>;
     async fn revoke_family(&self, family: &str) -> StoreResult<()>;
 }

@@ -470,16 +470,24 @@ fn sort_key(sort: UserSort, user: &User) -> SortKey {
     }
 }
 
-fn like_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len() + 2);
-    pattern.push('%');
-    for c in search.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+/// A GLOB pattern matching `search` anywhere, ignoring case in any script. SQLite's own
+/// `lower()` and `LIKE` fold ASCII letters only, so "Élise" would not find "Élise";
+/// each cased letter becomes a class of its two forms instead.
+fn search_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() * 2 + 2);
+    pattern.push('*');
+    for c in search.chars() {
+        let mut lower = c.to_lowercase();
+        let mut upper = c.to_uppercase();
+        match (lower.next(), lower.next(), upper.next(), upper.next()) {
+            (Some(l), None, Some(u), None) if l != u => {
+                pattern.extend(['[', l, u, ']']);
+            }
+            _ if matches!(c, '*' | '?' | '[') => pattern.extend(['[', c, ']']),
+            _ => pattern.push(c),
         }
-        pattern.push(c);
     }
-    pattern.push('%');
+    pattern.push('*');
     pattern
 }
 
@@ -566,9 +574,9 @@ impl Store for SqliteStore {
             .search
             .as_deref()
             .filter(|s| !s.trim().is_empty())
-            .map(|s| like_pattern(s.trim()));
+            .map(|s| search_pattern(s.trim()));
         let search_clause = if pattern.is_some() {
-            " AND (u.email_lower LIKE ?1 ESCAPE '\\' OR lower(u.first_name) LIKE ?1 ESCAPE '\\' OR lower(u.last_name) LIKE ?1 ESCAPE '\\')"
+            " AND (u.email_lower GLOB ?1 OR u.first_name GLOB ?1 OR u.last_name GLOB ?1)"
         } else {
             ""
         };
@@ -648,6 +656,11 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let user = fetch_user(&mut tx, account, id).await?;
         keep_an_administrator(&mut tx, account, &user, false).await?;
+        if let Some(held) = &user.licence {
+            // Back to the pool as a licence never given out, not only unlinked by the
+            // foreign key (which would leave its assignment time behind).
+            set_licence_holder(&mut tx, held.id, None).await?;
+        }
         sqlx::query("DELETE FROM users WHERE account_id = ? AND id = ?")
             .bind(account)
             .bind(id)
@@ -1406,7 +1419,12 @@ impl Store for SqliteStore {
         user_for_token(&mut conn, &row).await
     }
 
-    async fn use_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse> {
+    async fn use_refresh_token(
+        &self,
+        hash: &str,
+        client_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RefreshUse> {
         let _writer = self.write.lock().await;
         let mut tx = self.pool.begin().await?;
         let Some(row) = sqlx::query(TOKEN_SELECT)
@@ -1417,7 +1435,10 @@ impl Store for SqliteStore {
             return Ok(RefreshUse::Invalid);
         };
         let kind: String = row.try_get("kind")?;
-        if kind != TokenKind::Refresh.as_str() {
+        let owner_client: String = row.try_get("client_id")?;
+        // A token shown by another client is refused untouched, so it cannot spend (and
+        // thereby revoke) the rightful client's session.
+        if kind != TokenKind::Refresh.as_str() || owner_client != client_id {
             return Ok(RefreshUse::Invalid);
         }
         let family: Option<String> = row.try_get("family")?;
@@ -1441,7 +1462,9 @@ impl Store for SqliteStore {
             .await?;
         let owner = user_for_token(&mut tx, &row).await?;
         tx.commit().await?;
-        Ok(owner.map_or(RefreshUse::Invalid, RefreshUse::Fresh))
+        Ok(owner.map_or(RefreshUse::Invalid, |owner| {
+            RefreshUse::Fresh(Box::new(owner))
+        }))
     }
 
     async fn delete_token(&self, hash: &str) -> StoreResult<()> {

@@ -1,0 +1,23 @@
+//! The portal server as its clients meet it: each test starts a real server on a loopback
+//! port with its own SQLite file and drives it over HTTP, so the rules are checked where
+//! the desktop app and the CLI depend on them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "portal/harness.rs"]
+mod harness;
+
+#[path = "portal/access.rs"]
+mod access;
+#[path = "portal/domains.rs"]
+mod domains;
+#[path = "portal/events.rs"]
+mod events;
+#[path = "portal/licences.rs"]
+mod licences;
+#[path = "portal/oauth.rs"]
+mod oauth;
+#[path = "portal/sign_in.rs"]
+mod sign_in;
+#[path = "portal/users.rs"]
+mod users;

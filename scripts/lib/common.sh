@@ -1,0 +1,90 @@
+# Shared by scripts/run and scripts/test: finds the tools the project needs and installs
+# what is missing (Debian/Ubuntu), so both commands work on a fresh machine.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export REPO_ROOT
+
+# Builds are the slow part: keep them outside the clone so a fresh clone on the same
+# machine reuses earlier work. Nothing changes on a machine that has never built.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sxadmin/target}"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=""
+# Installs the Debian packages among "$@" that dpkg does not report as installed.
+ensure_apt() {
+    local missing=()
+    local package
+    for package in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+            missing+=("$package")
+        fi
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "error: these packages are missing and this is not a Debian/Ubuntu system: ${missing[*]}" >&2
+        echo "       install them with your package manager, then run this command again." >&2
+        exit 2
+    fi
+    say "installing ${missing[*]}"
+    if [ -z "$APT_UPDATED" ]; then
+        as_root apt-get update -qq
+        APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The Rust toolchain comes from rustup; Debian's own cargo is too old for the workspace.
+ensure_rust() {
+    if [ -f "$HOME/.cargo/env" ]; then
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+    if command -v cargo >/dev/null 2>&1; then
+        return 0
+    fi
+    ensure_apt curl ca-certificates
+    say "installing the Rust toolchain with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+}
+
+ensure_rust_components() {
+    if command -v rustup >/dev/null 2>&1; then
+        rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+        rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+    fi
+}
+
+# What building the workspace needs from the system.
+ensure_build_deps() {
+    ensure_apt build-essential pkg-config
+    ensure_rust
+}
+
+ensure_node() {
+    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        local major
+        major="$(node -p 'process.versions.node.split(".")[0]')"
+        [ "$major" -ge 18 ] && return 0
+    fi
+    ensure_apt nodejs npm
+}
+
+# npm packages of one folder, installed exactly as its lock file says, once.
+ensure_npm_packages() {
+    local dir="$1"
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        say "installing npm packages in ${dir#"$REPO_ROOT"/}"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}

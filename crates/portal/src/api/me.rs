@@ -49,13 +49,20 @@ pub struct TotpCode {
 
 /// Starts enrolling an authenticator app as second sign-in factor; confirm it with a code.
 #[utoipa::path(post, path = "/me/totp", tag = "me",
-    responses((status = 200, body = TotpEnrolment), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = TotpEnrolment), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn start_totp(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<TotpEnrolment>> {
     let secret = totp::new_secret();
     let (_, active) = state.store.totp_secrets(caller.user.id).await?;
+    if active.is_some() {
+        // Replacing the factor would bypass the current-code check of turning it off.
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "A second factor is already enabled; turn it off first with a current code (DELETE /me/totp).",
+        ));
+    }
     state
         .store
         .set_totp(caller.user.id, Some(&secret), active.as_deref())

@@ -203,4 +203,10 @@ async fn an_enrolled_second_factor_is_asked_for_at_sign_in() {
         .enter_code(&flow, &portal.latest_code(CAMILLE))
         .await
         .expect_page(StatusCode::BAD_REQUEST, "Sign-in expired");
+
+    // An enabled factor cannot be swapped for another without its current code.
+    portal
+        .post(&camille, "/me/totp", json!({}))
+        .await
+        .expect_error(StatusCode::CONFLICT, "conflict");
 }

@@ -12,7 +12,7 @@ use super::decode::{decode, Encoding};
 use super::duplicates::DuplicateFinder;
 use super::headers::{detect_delimiter, excel_separator_hint, first_record_line, Column};
 use super::issue::{quoted, FileError, Issue, IssueCode};
-use super::tokenizer::{RecordStart, Tokenizer};
+use super::tokenizer::{FieldSink, RecordStart, Tokenizer};
 use super::values::{parse_language, parse_licence, parse_role};
 use super::ReadOptions;
 
@@ -168,11 +168,12 @@ fn read_text<'t>(
     let mut rows: Vec<CsvRow<'t>> = Vec::new();
     let mut duplicates = DuplicateFinder::new();
     let mut unnamed_values: Option<(usize, u64)> = None;
-    while let Some(start) = tokenizer.next_record(&mut fields) {
-        if is_blank(&fields) {
+    let mut builder = RowBuilder::new(&slots);
+    while let Some(start) = tokenizer.next_record_into(&mut builder) {
+        if !builder.has_value {
             continue;
         }
-        if rows.len() >= options.max_rows {
+        if rows.len() >= options.max_rows.min(DuplicateFinder::MAX_ROWS) {
             return Err(FileError::TooManyRows {
                 max: options.max_rows,
                 line: start.line,
@@ -180,23 +181,30 @@ fn read_text<'t>(
         }
         if rows.len() == SIZE_ESTIMATE_AFTER {
             // Growing by doubling would copy the rows several times over a large file.
-            let per_row = (tokenizer.offset() - data_start) / SIZE_ESTIMATE_AFTER;
-            let remaining = (text.len() - tokenizer.offset()) / per_row.max(1);
+            let per_row = tokenizer.offset().saturating_sub(data_start) / SIZE_ESTIMATE_AFTER;
+            let remaining = text.len().saturating_sub(tokenizer.offset()) / per_row.max(1);
             let expected = remaining.min(options.max_rows.saturating_sub(rows.len()));
             rows.reserve(expected);
             duplicates.reserve(expected);
         }
-        let mut row = read_row(&mut fields, &slots, start, delimiter, &mut unnamed_values);
+        if let (None, Some(index)) = (unnamed_values, builder.unnamed_value_at) {
+            unnamed_values = Some((index, start.line));
+        }
+        let row = builder.finish(start, delimiter);
         if row.email_is_valid {
-            if let Some(first) = duplicates.first_line(&rows, rows.len(), &row.email) {
-                // The address issue comes first, as the email column does.
-                row.issues.insert(0, duplicate_issue(&row, first));
-            }
+            duplicates.add(rows.len(), &row.email);
         }
         rows.push(row);
     }
     if rows.is_empty() {
         return Err(FileError::NoRows);
+    }
+    for (index, first_line) in duplicates.repeats(&rows) {
+        if let Some(row) = rows.get_mut(index) {
+            // The address issue comes first, as the email column does.
+            let issue = duplicate_issue(row, first_line);
+            row.issues.insert(0, issue);
+        }
     }
     if let Some((index, line)) = unnamed_values {
         warnings.push(Issue::new(
@@ -230,9 +238,10 @@ fn is_blank_field(field: &str) -> bool {
 
 /// `str::trim`, without decoding characters when the ends are plain ASCII (nearly always).
 /// Unicode spaces still count: Excel leaves no-break spaces around pasted values.
-pub(crate) fn trim(text: &str) -> &str {
+fn trim(text: &str) -> &str {
     match (text.as_bytes().first(), text.as_bytes().last()) {
         (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        (None, _) => text,
         _ => text.trim(),
     }
 }
@@ -325,7 +334,7 @@ fn missing_email_column(fields: &[Cow<'_, str>], delimiter: u8) -> FileError {
             .join(", ");
         format!(
             "the header has no e-mail column (found {found}, separated by {}); name the column \
-             that holds the addresses \"email\" (or \"courriel\")",
+            that holds the addresses \"email\" (or \"courriel\")",
             delimiter_name(delimiter)
         )
     };
@@ -382,107 +391,150 @@ fn normalized_email<'t>(cell: &Cow<'t, str>) -> Result<Cow<'t, str>, EmailError>
     }
 }
 
-fn read_row<'t>(
-    fields: &mut Vec<Cow<'t, str>>,
-    slots: &[Slot],
-    start: RecordStart,
-    delimiter: u8,
-    unnamed_values: &mut Option<(usize, u64)>,
-) -> CsvRow<'t> {
-    let line = start.line;
-    let mut cells = Cells::default();
-    let mut extra_values = false;
-    for (index, field) in fields.drain(..).enumerate() {
-        match slots.get(index) {
-            Some(Slot::Template(column)) => cells.set(*column, trimmed(field)),
+/// Collects one record's template cells as the tokenizer hands over its fields, so that
+/// fields of ignored columns are never stored.
+struct RowBuilder<'s, 't> {
+    slots: &'s [Slot],
+    index: usize,
+    cells: Cells<'t>,
+    /// Whether any field holds more than spaces; blank records are skipped.
+    has_value: bool,
+    /// A field beyond the header's columns holds a value.
+    extra_values: bool,
+    /// The first column without a header that holds a value in this record.
+    unnamed_value_at: Option<usize>,
+}
+
+impl<'s> RowBuilder<'s, '_> {
+    fn new(slots: &'s [Slot]) -> Self {
+        RowBuilder {
+            slots,
+            index: 0,
+            cells: Cells::default(),
+            has_value: false,
+            extra_values: false,
+            unnamed_value_at: None,
+        }
+    }
+}
+
+impl<'t> FieldSink<'t> for RowBuilder<'_, 't> {
+    fn start_record(&mut self) {
+        // `finish` already took the cells of a kept record; only a skipped or restarted
+        // record leaves values behind.
+        if self.index > 0 {
+            self.cells = Cells::default();
+        }
+        self.index = 0;
+        self.has_value = false;
+        self.extra_values = false;
+        self.unnamed_value_at = None;
+    }
+
+    fn field(&mut self, value: Cow<'t, str>) {
+        let value = trimmed(value);
+        let blank = value.is_empty();
+        self.has_value |= !blank;
+        match self.slots.get(self.index) {
+            Some(Slot::Template(column)) => self.cells.set(*column, value),
             Some(Slot::Ignored) => {}
             Some(Slot::Unnamed) => {
-                if unnamed_values.is_none() && !is_blank_field(&field) {
-                    *unnamed_values = Some((index, line));
+                if !blank && self.unnamed_value_at.is_none() {
+                    self.unnamed_value_at = Some(self.index);
                 }
             }
-            None => extra_values |= !is_blank_field(&field),
+            None => self.extra_values |= !blank,
         }
+        self.index += 1;
     }
+}
 
-    let mut issues = Vec::new();
-    let (email, email_is_valid) = match normalized_email(&cells.email) {
-        Ok(email) => (email, true),
-        Err(error) => {
-            let message = if cells.email.is_empty() {
-                "the e-mail address is empty; every user needs one".to_owned()
-            } else {
-                format!("{}: {error}", quoted(&cells.email))
-            };
+impl<'t> RowBuilder<'_, 't> {
+    /// Checks the collected cells and turns them into a row.
+    fn finish(&mut self, start: RecordStart, delimiter: u8) -> CsvRow<'t> {
+        let cells = std::mem::take(&mut self.cells);
+        self.index = 0;
+        let line = start.line;
+        let extra_values = self.extra_values;
+        let mut issues = Vec::new();
+        let (email, email_is_valid) = match normalized_email(&cells.email) {
+            Ok(email) => (email, true),
+            Err(error) => {
+                let message = if cells.email.is_empty() {
+                    "the e-mail address is empty; every user needs one".to_owned()
+                } else {
+                    format!("{}: {error}", quoted(&cells.email))
+                };
+                issues.push(Issue::new(
+                    line,
+                    Some(Column::Email.as_str()),
+                    IssueCode::InvalidEmail,
+                    message,
+                ));
+                (cells.email, false)
+            }
+        };
+        check_name(&cells.first_name, Column::FirstName, line, &mut issues);
+        check_name(&cells.last_name, Column::LastName, line, &mut issues);
+        let role = parse_cell(&cells.role, parse_role, line, &mut issues, || {
+            (
+                Column::Role,
+                IssueCode::UnknownRole,
+                "is not a role; write user or administrator (utilisateur or administrateur), or \
+                leave the cell empty for a standard user",
+            )
+        });
+        let language = parse_cell(&cells.language, parse_language, line, &mut issues, || {
+            (
+                Column::Language,
+                IssueCode::UnknownLanguage,
+                "is not a supported language; write en or fr (english, français), or leave the \
+                cell empty",
+            )
+        });
+        let licence = parse_cell(&cells.licence, parse_licence, line, &mut issues, || {
+            (
+                Column::Licence,
+                IssueCode::UnknownLicence,
+                "is not a licence tier; write eco, advanced or pro (avancé in French), or leave \
+                the cell empty for no licence",
+            )
+        });
+        if extra_values {
             issues.push(Issue::new(
                 line,
-                Some(Column::Email.as_str()),
-                IssueCode::InvalidEmail,
-                message,
+                None,
+                IssueCode::TooManyValues,
+                format!(
+                    "this line has more values than the header has columns, so its values may \
+                     be in the wrong columns; a value containing {} probably lacks double \
+                     quotes around it (write \"Dupont{} Jean\")",
+                    delimiter_shown(delimiter),
+                    char::from(delimiter)
+                ),
             ));
-            (cells.email, false)
         }
-    };
-    check_name(&cells.first_name, Column::FirstName, line, &mut issues);
-    check_name(&cells.last_name, Column::LastName, line, &mut issues);
-    let role = parse_cell(&cells.role, parse_role, line, &mut issues, || {
-        (
-            Column::Role,
-            IssueCode::UnknownRole,
-            "is not a role; write user or administrator (utilisateur or administrateur), or \
-             leave the cell empty for a standard user",
-        )
-    });
-    let language = parse_cell(&cells.language, parse_language, line, &mut issues, || {
-        (
-            Column::Language,
-            IssueCode::UnknownLanguage,
-            "is not a supported language; write en or fr (english, français), or leave the \
-             cell empty",
-        )
-    });
-    let licence = parse_cell(&cells.licence, parse_licence, line, &mut issues, || {
-        (
-            Column::Licence,
-            IssueCode::UnknownLicence,
-            "is not a licence tier; write eco, advanced or pro (avancé in French), or leave \
-             the cell empty for no licence",
-        )
-    });
-    if extra_values {
-        issues.push(Issue::new(
-            line,
-            None,
-            IssueCode::TooManyValues,
-            format!(
-                "this line has more values than the header has columns, so its values may be \
-                 in the wrong columns; a value containing {} probably lacks double quotes \
-                 around it (write \"Dupont{} Jean\")",
-                delimiter_shown(delimiter),
-                char::from(delimiter)
-            ),
-        ));
-    }
-    if start.unclosed_quote {
-        issues.push(Issue::new(
-            line,
-            None,
-            IssueCode::UnclosedQuote,
-            "a double quote opened on this line is never closed, so everything after it was \
-             read as one value; add the closing quote or remove the opening one",
-        ));
-    }
+        if start.unclosed_quote {
+            issues.push(Issue::new(
+                line,
+                None,
+                IssueCode::UnclosedQuote,
+                "a double quote opened on this line is never closed, so everything after it was \
+                read as one value; add the closing quote or remove the opening one",
+            ));
+        }
 
-    CsvRow {
-        line,
-        email,
-        email_is_valid,
-        first_name: cells.first_name,
-        last_name: cells.last_name,
-        role,
-        language,
-        licence,
-        issues,
+        CsvRow {
+            line,
+            email,
+            email_is_valid,
+            first_name: cells.first_name,
+            last_name: cells.last_name,
+            role,
+            language,
+            licence,
+            issues,
+        }
     }
 }
 
@@ -493,7 +545,7 @@ fn duplicate_issue(row: &CsvRow<'_>, first_line: u64) -> Issue {
         IssueCode::DuplicateInFile,
         format!(
             "{} is already on line {first_line} (addresses are compared ignoring case); keep \
-             one line per user and delete this one",
+            one line per user and delete this one",
             row.email
         ),
     )
@@ -601,7 +653,7 @@ mod tests {
         assert_eq!(
             parsed.rows[0].issues[0].to_string(),
             "line 2, column email: \"jean@\": the address has no domain after the @; write it \
-             as name@company.com"
+            as name@company.com"
         );
     }
 

@@ -22,6 +22,23 @@ pub(crate) struct RecordStart {
     pub unclosed_quote: bool,
 }
 
+/// Receives the fields of a record, in order.
+pub(crate) trait FieldSink<'t> {
+    /// A record begins (again, if the fast path gave up on it): forget earlier fields.
+    fn start_record(&mut self);
+    fn field(&mut self, value: Cow<'t, str>);
+}
+
+impl<'t> FieldSink<'t> for Vec<Cow<'t, str>> {
+    fn start_record(&mut self) {
+        self.clear();
+    }
+
+    fn field(&mut self, value: Cow<'t, str>) {
+        self.push(value);
+    }
+}
+
 pub(crate) struct Tokenizer<'t> {
     text: &'t str,
     position: usize,
@@ -71,18 +88,27 @@ impl<'t> Tokenizer<'t> {
 
     /// Reads the next record's fields into `fields` (cleared first); `None` at the end.
     pub(crate) fn next_record(&mut self, fields: &mut Vec<Cow<'t, str>>) -> Option<RecordStart> {
+        self.next_record_into(fields)
+    }
+
+    /// Hands the next record's fields, in order, to `sink`; `None` at the end.
+    pub(crate) fn next_record_into(
+        &mut self,
+        sink: &mut impl FieldSink<'t>,
+    ) -> Option<RecordStart> {
         self.skip_line_breaks();
         if self.position >= self.bytes().len() {
             return None;
         }
-        fields.clear();
+        sink.start_record();
         let start = RecordStart {
             line: self.line,
             unclosed_quote: false,
         };
-        if self.unquoted_line(fields) {
+        if self.unquoted_line(sink) {
             return Some(start);
         }
+        sink.start_record();
         let mut unclosed_quote = false;
         loop {
             let field = if self.bytes().get(self.position) == Some(&b'"') {
@@ -95,7 +121,7 @@ impl<'t> Tokenizer<'t> {
                 self.position = end;
                 Cow::Borrowed(self.slice(start, end))
             };
-            fields.push(field);
+            sink.field(field);
             match self.bytes().get(self.position) {
                 Some(&b) if b == self.delimiter => self.position += 1,
                 _ => break,
@@ -108,18 +134,23 @@ impl<'t> Tokenizer<'t> {
     }
 
     /// The fast path for the common record: no quote before the end of its line, so the
-    /// line is simply cut at each delimiter. Returns false, consuming nothing, otherwise.
-    fn unquoted_line(&mut self, fields: &mut Vec<Cow<'t, str>>) -> bool {
-        let bytes = self.bytes();
+    /// line is simply cut at each delimiter. Returns false when it meets a quote; the
+    /// caller then restarts the record with the full grammar.
+    fn unquoted_line(&mut self, sink: &mut impl FieldSink<'t>) -> bool {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let delimiter = self.delimiter;
+        let special = &self.special;
         let mut field_start = self.position;
         let mut index = self.position;
         while let Some(&b) = bytes.get(index) {
-            if self.special.get(usize::from(b)).copied().unwrap_or(true) {
-                if b == self.delimiter {
-                    fields.push(Cow::Borrowed(self.slice(field_start, index)));
+            if special.get(usize::from(b)).copied().unwrap_or(true) {
+                if b == delimiter {
+                    sink.field(Cow::Borrowed(
+                        text.get(field_start..index).unwrap_or_default(),
+                    ));
                     field_start = index + 1;
                 } else if b == b'"' {
-                    fields.clear();
                     return false;
                 } else {
                     break;
@@ -127,7 +158,9 @@ impl<'t> Tokenizer<'t> {
             }
             index += 1;
         }
-        fields.push(Cow::Borrowed(self.slice(field_start, index)));
+        sink.field(Cow::Borrowed(
+            text.get(field_start..index).unwrap_or_default(),
+        ));
         self.position = index;
         true
     }

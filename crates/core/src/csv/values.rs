@@ -1,42 +1,72 @@
 //! Role, language and licence cells as administrators type them, in English or French
 //! and in any case: `Administrateur`, `utilisateur`, `Français`, `FR-ca`, `Avancé`, …
 //!
-//! The wire spelling (`administrator`, `fr`, `advanced`) is tried first because it is what
-//! the template and most files hold; other spellings go through [`fold`].
+//! Each value has a list of accepted spellings, written as [`fold`] keys. A cell that
+//! matches one ignoring ASCII case (nearly all of them) is recognised without folding;
+//! only cells with accents, spaces or separators are folded first.
 
 use crate::model::{Language, LicenceTier, Role};
 
 use super::headers::fold;
 
+const ROLES: &[(&str, Role)] = &[
+    ("user", Role::User),
+    ("administrator", Role::Administrator),
+    ("admin", Role::Administrator),
+    ("administrateur", Role::Administrator),
+    ("administratrice", Role::Administrator),
+    ("utilisateur", Role::User),
+    ("utilisatrice", Role::User),
+    ("standard", Role::User),
+    ("standarduser", Role::User),
+    ("utilisateurstandard", Role::User),
+    ("member", Role::User),
+    ("membre", Role::User),
+];
+
+const LANGUAGES: &[(&str, Language)] = &[
+    ("en", Language::En),
+    ("fr", Language::Fr),
+    ("eng", Language::En),
+    ("english", Language::En),
+    ("anglais", Language::En),
+    ("fra", Language::Fr),
+    ("fre", Language::Fr),
+    ("french", Language::Fr),
+    ("francais", Language::Fr),
+];
+
+const LICENCES: &[(&str, LicenceTier)] = &[
+    ("eco", LicenceTier::Eco),
+    ("advanced", LicenceTier::Advanced),
+    ("pro", LicenceTier::Pro),
+    ("economy", LicenceTier::Eco),
+    ("economique", LicenceTier::Eco),
+    ("advance", LicenceTier::Advanced),
+    ("avance", LicenceTier::Advanced),
+    ("avancee", LicenceTier::Advanced),
+    ("professional", LicenceTier::Pro),
+    ("professionnel", LicenceTier::Pro),
+    ("professionnelle", LicenceTier::Pro),
+];
+
+fn look_up<T: Copy>(cell: &str, spellings: &[(&str, T)]) -> Option<T> {
+    let find = |key: &str, same: fn(&str, &str) -> bool| {
+        spellings
+            .iter()
+            .find(|(spelling, _)| same(spelling, key))
+            .map(|&(_, value)| value)
+    };
+    find(cell, |spelling, key| spelling.eq_ignore_ascii_case(key))
+        .or_else(|| find(fold(cell)?.as_str(), |spelling, key| spelling == key))
+}
+
 pub(crate) fn parse_role(cell: &str) -> Option<Role> {
-    if let Some(role) = Role::from_wire(cell) {
-        return Some(role);
-    }
-    match fold(cell)?.as_str() {
-        "user"
-        | "standard"
-        | "standarduser"
-        | "member"
-        | "utilisateur"
-        | "utilisatrice"
-        | "utilisateurstandard"
-        | "membre" => Some(Role::User),
-        "administrator" | "admin" | "administrateur" | "administratrice" => {
-            Some(Role::Administrator)
-        }
-        _ => None,
-    }
+    look_up(cell, ROLES)
 }
 
 pub(crate) fn parse_language(cell: &str) -> Option<Language> {
-    if let Some(language) = Language::from_wire(cell) {
-        return Some(language);
-    }
-    match fold(cell)?.as_str() {
-        "en" | "eng" | "english" | "anglais" => Some(Language::En),
-        "fr" | "fra" | "fre" | "french" | "francais" => Some(Language::Fr),
-        _ => parse_locale_tag(cell),
-    }
+    look_up(cell, LANGUAGES).or_else(|| parse_locale_tag(cell))
 }
 
 /// Locale tags such as `en-US` or `fr_CA`, which some exports hold instead of a language.
@@ -53,15 +83,7 @@ fn parse_locale_tag(cell: &str) -> Option<Language> {
 }
 
 pub(crate) fn parse_licence(cell: &str) -> Option<LicenceTier> {
-    if let Some(tier) = LicenceTier::from_wire(cell) {
-        return Some(tier);
-    }
-    match fold(cell)?.as_str() {
-        "eco" | "economy" | "economique" => Some(LicenceTier::Eco),
-        "advanced" | "advance" | "avance" | "avancee" => Some(LicenceTier::Advanced),
-        "pro" | "professional" | "professionnel" | "professionnelle" => Some(LicenceTier::Pro),
-        _ => None,
-    }
+    look_up(cell, LICENCES)
 }
 
 #[cfg(test)]
@@ -111,5 +133,20 @@ mod tests {
         assert_eq!(parse_licence("Advanced"), Some(LicenceTier::Advanced));
         assert_eq!(parse_licence("Pro"), Some(LicenceTier::Pro));
         assert_eq!(parse_licence("premium"), None);
+    }
+
+    #[test]
+    fn every_spelling_is_a_fold_key() {
+        let keys = ROLES
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(LANGUAGES.iter().map(|(k, _)| *k))
+            .chain(LICENCES.iter().map(|(k, _)| *k));
+        for key in keys {
+            assert_eq!(
+                fold(key).map(|f| f.as_str().to_owned()).as_deref(),
+                Some(key)
+            );
+        }
     }
 }

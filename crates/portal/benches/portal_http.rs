@@ -53,6 +53,20 @@ async fn create(client: &reqwest::Client, url: &str, token: &str, from: usize, t
     }
 }
 
+async fn get_page(client: &reqwest::Client, url: &str, token: &str) -> UserPage {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
@@ -67,17 +81,7 @@ async fn latency(
     let mut times = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let started = Instant::now();
-        let page: UserPage = client
-            .get(format!("{url}/api/v1/users?{query}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_page(client, &format!("{url}/api/v1/users?{query}"), token).await;
         times.push(started.elapsed());
         assert!(!page.items.is_empty());
     }
@@ -124,15 +128,12 @@ async fn main() {
     let rest = started.elapsed();
 
     // A cursor deep into the list: the page after user 90,000 by e-mail.
-    let deep: UserPage = client
-        .get(format!("{url}/api/v1/users?limit=1000&search=user0899"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let deep = get_page(
+        &client,
+        &format!("{url}/api/v1/users?limit=1000&search=user0899"),
+        &token,
+    )
+    .await;
     assert!(deep.total > 0);
     let mut cursor = None;
     let mut page_url = format!("{url}/api/v1/users?limit=1000");

@@ -1,6 +1,13 @@
 //! The portal client shared by the `sxadmin` command line and the desktop app.
 //!
 //! It speaks the portal API whose wire types live in `sxadmin-core`; both front ends call
-//! into it so that sign-in, retries and imports behave the same everywhere.
+//! into it so that addresses, errors and retries behave the same everywhere.
 
+mod error;
+mod portal;
+mod url;
+
+pub use error::ClientError;
+pub use portal::{PortalClient, UserListQuery};
 pub use sxadmin_core as core;
+pub use url::PortalUrl;

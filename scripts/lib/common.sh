@@ -67,7 +67,8 @@ ensure_rust_components() {
 
 # What building the workspace needs from the system.
 ensure_build_deps() {
-    ensure_apt build-essential pkg-config
+    # libdbus: the Linux keychain (Secret Service) client.
+    ensure_apt build-essential pkg-config libdbus-1-dev
     ensure_rust
 }
 
@@ -87,4 +88,21 @@ ensure_npm_packages() {
         say "installing npm packages in ${dir#"$REPO_ROOT"/}"
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     fi
+}
+
+# Runs "$@" inside a private D-Bus session with an unlocked gnome-keyring, so tests store
+# real secrets in a real Secret Service without touching the user's own keychain.
+with_test_keychain() {
+    ensure_apt dbus dbus-x11 gnome-keyring
+    local scratch
+    scratch="$(mktemp -d)"
+    mkdir -p "$scratch/data" "$scratch/runtime"
+    chmod 700 "$scratch/runtime"
+    XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/runtime" SXADMIN_KEYCHAIN_TESTS=1 \
+        dbus-run-session -- bash -c \
+        'eval "$(printf %s sxadmin-tests | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null; export GNOME_KEYRING_CONTROL; "$@"' \
+        with-test-keychain "$@"
+    local status=$?
+    rm -rf "$scratch"
+    return $status
 }

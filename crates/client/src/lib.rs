@@ -5,6 +5,7 @@
 
 mod error;
 mod portal;
+pub mod secrets;
 mod url;
 
 pub use error::ClientError;

@@ -3,6 +3,8 @@
 
 mod commands;
 
+use commands::Outcome;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +22,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write the CSV template for importing users.
+    Template(commands::template::TemplateArgs),
+    /// Check a CSV file of users (offline with --check).
+    Import(commands::import::ImportArgs),
     /// Run the reference portal server, or mint API tokens for it.
     Portal(commands::portal::PortalArgs),
 }
@@ -45,11 +51,14 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Portal(args) => commands::portal::run(args).await,
+            Command::Template(args) => commands::template::run(args).map(|()| Outcome::Done),
+            Command::Import(args) => commands::import::run(args),
+            Command::Portal(args) => commands::portal::run(args).await.map(|()| Outcome::Done),
         }
     });
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(commands::exit_code(&error))

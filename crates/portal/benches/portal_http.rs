@@ -36,27 +36,19 @@ async fn create(client: &reqwest::Client, url: &str, token: &str, from: usize, t
     let mut start = from;
     while start < to {
         let end = (start + BATCH).min(to);
-        let response: BatchResponse = client
+        let request = client
             .post(format!("{url}/api/v1/users/batch"))
             .bearer_auth(token)
-            .json(&batch_body(start, end))
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json(&batch_body(start, end));
+        let response: BatchResponse = send_json(request).await;
         assert!(response.results.iter().all(|r| r.error.is_none()));
         start = end;
     }
 }
 
-async fn get_page(client: &reqwest::Client, url: &str, token: &str) -> UserPage {
-    client
-        .get(url)
-        .bearer_auth(token)
+/// Sends a request the portal must accept and decodes its JSON answer.
+async fn send_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request
         .send()
         .await
         .unwrap()
@@ -65,6 +57,10 @@ async fn get_page(client: &reqwest::Client, url: &str, token: &str) -> UserPage 
         .json()
         .await
         .unwrap()
+}
+
+async fn get_page(client: &reqwest::Client, url: &str, token: &str) -> UserPage {
+    send_json(client.get(url).bearer_auth(token)).await
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

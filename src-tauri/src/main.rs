@@ -1,9 +1,11 @@
-//! The SX Admin desktop console. The native window arrives with the desktop issue; until
-//! then this binary only states where the administration tools are.
+//! The SX Admin desktop console.
+
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    println!(
-        "SX Admin desktop {}: the window is not built yet; use `sxadmin` meanwhile.",
-        env!("CARGO_PKG_VERSION")
-    );
+    if let Err(error) = sxadmin_desktop::run() {
+        eprintln!("SX Admin could not start: {error}");
+        std::process::exit(1);
+    }
 }

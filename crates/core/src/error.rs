@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Stable, machine-readable error codes. Clients branch on these; messages are for people
 /// and may change wording at any time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -64,6 +65,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// `{ "code": "...", "message": "...", "details": {...} }`, the body of every error answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,

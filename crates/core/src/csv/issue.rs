@@ -9,6 +9,7 @@ use thiserror::Error;
 
 /// Stable identifier of every kind of finding the import can report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
     // Whole-file problems (see `FileError`).
@@ -73,6 +74,7 @@ impl std::fmt::Display for IssueCode {
 
 /// One problem (or, in `ParsedFile::warnings`, one thing ignored) at a place in the file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     /// 1-based physical line of the file where the record starts, as a text editor counts.
     pub line: u64,

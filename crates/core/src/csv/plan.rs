@@ -32,6 +32,7 @@ pub struct PortalSnapshot {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportPlan {
     pub summary: Summary,
     /// Whole-file findings, such as more licences of a tier assigned than available.
@@ -42,6 +43,7 @@ pub struct ImportPlan {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     pub rows: usize,
     pub create: usize,
@@ -54,6 +56,7 @@ pub struct Summary {
 
 /// New licences of one tier the plan assigns, against what the pool has left.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LicenceDemand {
     pub tier: LicenceTier,
     /// Rows (without other errors) that need a licence of this tier they do not hold.
@@ -62,12 +65,14 @@ pub struct LicenceDemand {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
     pub code: IssueCode,
     pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlannedRow {
     pub line: u64,
     pub email: String,
@@ -79,6 +84,7 @@ pub struct PlannedRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Create {
@@ -100,12 +106,14 @@ pub enum Action {
 
 /// Assigning a licence to an existing user, or changing the tier of the one they hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LicenceChange {
     pub from: Option<LicenceTier>,
     pub to: LicenceTier,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Create,

@@ -14,6 +14,7 @@ use crate::spreadsheet::excel_safe;
 
 /// What happened to one row of the imported file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResultRow {
     /// The row's line in the imported file, so the administrator can find it there.
     pub line: u64,

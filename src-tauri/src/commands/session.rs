@@ -1,0 +1,149 @@
+//! Signing in and out, and what the window shows about the session.
+
+use serde::Serialize;
+use sxadmin_client::{PortalClient, PortalUrl};
+use tauri::State;
+
+use crate::demo::{demo_folder, DemoPortal};
+use crate::error::{AppError, AppResult};
+use crate::settings::Settings;
+use crate::state::{AppState, Session};
+
+/// Who is signed in where; never the token.
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
+pub struct SessionInfo {
+    pub portal_url: String,
+    pub demo: bool,
+    pub account_name: String,
+    pub admin_email: String,
+    pub admin_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub version: String,
+    /// The portal address typed last time, to prefill the sign-in screen.
+    pub portal_url: Option<String>,
+    pub session: Option<SessionInfo>,
+}
+
+fn info(session: &Session) -> SessionInfo {
+    let user = &session.me.user;
+    SessionInfo {
+        portal_url: session
+            .client
+            .url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+        demo: session.demo,
+        account_name: session.me.account.name.clone(),
+        admin_email: user.email.clone(),
+        admin_name: format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_owned(),
+    }
+}
+
+/// The keychain entry of the demo's token, one per demo database.
+fn demo_secret_name(state: &AppState) -> String {
+    format!("demo-portal:{}", demo_folder(&state.data_dir).display())
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    let settings = Settings::load(&state.data_dir);
+    let session = state.session.read().await.as_ref().map(info);
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        portal_url: settings.portal_url,
+        session,
+    })
+}
+
+/// Starts the embedded demo portal (once) and signs in as its administrator, reusing the
+/// token kept in the keychain from an earlier run when the portal still accepts it.
+async fn demo_session(state: &AppState) -> AppResult<Session> {
+    let mut demo = state.demo.lock().await;
+    if demo.is_none() {
+        *demo = Some(DemoPortal::start(&state.data_dir).await?);
+    }
+    let portal = demo
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("the demo portal did not start".into()))?;
+    let url = PortalUrl::parse(&portal.url)?;
+    let secret_name = demo_secret_name(state);
+    if let Some(token) = state.secrets.get(&secret_name)? {
+        let client = PortalClient::new(url.clone(), token)?;
+        if let Ok(me) = client.me().await {
+            return Ok(Session {
+                client,
+                demo: true,
+                me,
+            });
+        }
+    }
+    let token = portal.admin_token().await?;
+    state.secrets.set(&secret_name, &token)?;
+    let client = PortalClient::new(url, token)?;
+    let me = client.me().await?;
+    Ok(Session {
+        client,
+        demo: true,
+        me,
+    })
+}
+
+#[tauri::command]
+pub async fn sign_in_demo(state: State<'_, AppState>) -> AppResult<SessionInfo> {
+    let session = demo_session(&state).await?;
+    let info = info(&session);
+    *state.session.write().await = Some(session);
+    let settings = Settings {
+        demo: true,
+        ..Settings::load(&state.data_dir)
+    };
+    settings
+        .save(&state.data_dir)
+        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
+    Ok(info)
+}
+
+/// Brings back the last session at start: the demo restarts; a portal session comes back
+/// from the refresh token in the keychain.
+#[tauri::command]
+pub async fn restore_session(state: State<'_, AppState>) -> AppResult<Option<SessionInfo>> {
+    if let Some(session) = state.session.read().await.as_ref() {
+        return Ok(Some(info(session)));
+    }
+    let settings = Settings::load(&state.data_dir);
+    if settings.demo {
+        let session = demo_session(&state).await?;
+        let info = info(&session);
+        *state.session.write().await = Some(session);
+        return Ok(Some(info));
+    }
+    Ok(None)
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
+    let previous = state.session.write().await.take();
+    if let Some(session) = previous {
+        if session.demo {
+            state.secrets.delete(&demo_secret_name(&state))?;
+            *state.demo.lock().await = None;
+        }
+    }
+    if let Ok(mut import) = state.import.lock() {
+        *import = None;
+    }
+    let settings = Settings {
+        demo: false,
+        ..Settings::load(&state.data_dir)
+    };
+    settings
+        .save(&state.data_dir)
+        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! SX Admin's desktop shell: a Tauri window over the shared client library and core.
+//!
+//! The web view gets only this crate's commands (see `command_list.rs` and
+//! `capabilities/main.json`); tokens, files and network access stay on the Rust side.
+
+mod bindings;
+pub mod command_list;
+pub mod commands;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod settings;
+pub mod state;
+
+use std::sync::Arc;
+
+use sxadmin_client::secrets::Keychain;
+use tauri::{Manager, Runtime};
+
+use crate::state::AppState;
+
+/// The app with its commands, for any runtime: the real window, or the mock runtime of
+/// the command tests.
+pub fn builder<R: Runtime>() -> tauri::Builder<R> {
+    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
+        commands::session::app_info,
+        commands::session::restore_session,
+        commands::session::sign_in_demo,
+        commands::session::sign_out,
+        commands::overview::overview,
+        commands::users::list_users,
+        commands::users::create_user,
+    ])
+}
+
+/// Starts the window. Returns when it closes.
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = AppState::default_data_dir()?;
+    builder::<tauri::Wry>()
+        .setup(move |app| {
+            app.manage(AppState::new(data_dir, Arc::new(Keychain::default())));
+            Ok(())
+        })
+        .run(tauri::generate_context!())?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The app's state, held in Rust for the whole run: the signed-in portal client (and so
+//! the token, which never reaches the web view), the embedded demo portal when it runs,
+//! and the import being previewed.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use sxadmin_client::core::Me;
+use sxadmin_client::secrets::SecretStore;
+use sxadmin_client::PortalClient;
+
+use crate::demo::DemoPortal;
+use crate::error::{AppError, AppResult};
+use crate::import::PreparedImport;
+
+/// The client id the portal knows this app by.
+pub const CLIENT_ID: &str = "sxadmin-desktop";
+
+pub struct Session {
+    pub client: PortalClient,
+    pub demo: bool,
+    pub me: Me,
+}
+
+pub struct AppState {
+    /// Settings and the demo portal's data live here.
+    pub data_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    pub session: tokio::sync::RwLock<Option<Session>>,
+    pub demo: tokio::sync::Mutex<Option<DemoPortal>>,
+    pub import: std::sync::Mutex<Option<PreparedImport>>,
+    /// Set by "Cancel" while an import runs; the import stops between two batches.
+    pub cancel: Arc<AtomicBool>,
+    pub importing: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(data_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+        AppState {
+            data_dir,
+            secrets,
+            session: tokio::sync::RwLock::new(None),
+            demo: tokio::sync::Mutex::new(None),
+            import: std::sync::Mutex::new(None),
+            cancel: Arc::new(AtomicBool::new(false)),
+            importing: AtomicBool::new(false),
+        }
+    }
+
+    /// The data folder: `SXADMIN_DESKTOP_DATA` when set (tests use a fresh one each), or
+    /// the user's data folder.
+    pub fn default_data_dir() -> AppResult<PathBuf> {
+        if let Some(dir) = std::env::var_os("SXADMIN_DESKTOP_DATA") {
+            return Ok(PathBuf::from(dir));
+        }
+        directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
+            .map(|dirs| dirs.data_dir().join("desktop"))
+            .ok_or_else(|| AppError::Internal("cannot find the user's data folder".into()))
+    }
+
+    /// A client for the signed-in portal, or `not_signed_in`.
+    pub async fn client(&self) -> AppResult<PortalClient> {
+        self.session
+            .read()
+            .await
+            .as_ref()
+            .map(|session| session.client.clone())
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    pub fn lock_import(&self) -> AppResult<std::sync::MutexGuard<'_, Option<PreparedImport>>> {
+        self.import.lock().map_err(|_| {
+            AppError::Internal("the import state was damaged; restart SX Admin".into())
+        })
+    }
+}

@@ -67,9 +67,20 @@ ensure_rust_components() {
 
 # What building the workspace needs from the system.
 ensure_build_deps() {
-    # libdbus: the Linux keychain (Secret Service) client.
-    ensure_apt build-essential pkg-config libdbus-1-dev
+    # libdbus: the Linux keychain (Secret Service) client. The rest: the desktop app's
+    # window (Tauri on WebKitGTK) and its native file dialogs (GTK 3).
+    ensure_apt build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gtk-4.1-dev \
+        libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
     ensure_rust
+}
+
+# The desktop app's web UI, built into ui/dist, which the app embeds when it compiles:
+# build it before any cargo command that compiles the desktop crate.
+build_desktop_ui() {
+    ensure_node
+    ensure_npm_packages "$REPO_ROOT/ui"
+    say "building the desktop UI"
+    (cd "$REPO_ROOT/ui" && npm run --silent build -- --logLevel warn)
 }
 
 ensure_node() {

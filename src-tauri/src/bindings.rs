@@ -22,6 +22,7 @@ mod tests {
             crate::commands::session::SessionInfo,
             crate::commands::overview::Overview,
             crate::commands::users::ListUsers,
+            crate::commands::events::EventQuery,
             crate::import::ImportPreview,
             crate::import::PreviewRow,
             crate::import::ImportProgress,

@@ -10,6 +10,8 @@ pub struct PreparedImport {
     pub file_name: String,
     pub file: ParsedFile<'static>,
     pub plan: ImportPlan,
+    /// One row per file row once the import has run, for "Save results…".
+    pub results: Vec<sxadmin_client::core::csv::results::ResultRow>,
 }
 
 /// The plan as the preview shows it above the table.

@@ -7,6 +7,7 @@ mod bindings;
 pub mod command_list;
 pub mod commands;
 pub mod demo;
+pub mod dialogs;
 pub mod error;
 pub mod import;
 pub mod settings;
@@ -30,7 +31,32 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
         commands::session::sign_out,
         commands::overview::overview,
         commands::users::list_users,
+        commands::users::get_user,
         commands::users::create_user,
+        commands::users::update_user,
+        commands::users::delete_user,
+        commands::users::set_role,
+        commands::import::download_template,
+        commands::import::choose_import_file,
+        commands::import::load_import_bytes,
+        commands::import::import_rows,
+        commands::import::cancel_import,
+        commands::import::save_import_results,
+        commands::licences::licence_pool,
+        commands::licences::list_licences,
+        commands::licences::purchase_licences,
+        commands::licences::assign_licence,
+        commands::licences::change_licence,
+        commands::licences::unassign_licence,
+        commands::licences::transfer_licence,
+        commands::licences::remove_licences,
+        commands::domains::list_domains,
+        commands::domains::request_domain,
+        commands::domains::verify_domain,
+        commands::domains::remove_domain,
+        commands::domains::roles,
+        commands::events::list_events,
+        commands::events::export_events,
     ])
 }
 

@@ -85,11 +85,11 @@ export const api = {
   licencePool: () => call<LicencePool>("licence_pool"),
   listLicences: () => call<Licence[]>("list_licences"),
   purchaseLicences: (tier: LicenceTier, count: number) => call<LicencePool>("purchase_licences", { tier, count }),
-  assignLicence: (userId: number, tier: LicenceTier) => call<Licence>("assign_licence", { userId, tier }),
+  assignLicence: (userId: number, tier: LicenceTier) => call<User>("assign_licence", { userId, tier }),
   changeLicence: (userIds: number[], tier: LicenceTier) => call<number>("change_licence", { userIds, tier }),
-  unassignLicence: (userId: number) => call<void>("unassign_licence", { userId }),
+  unassignLicence: (userId: number) => call<User>("unassign_licence", { userId }),
   transferLicence: (fromUserId: number, toUserId: number) =>
-    call<Licence>("transfer_licence", { fromUserId, toUserId }),
+    call<User>("transfer_licence", { fromUserId, toUserId }),
   removeLicences: (ids: number[]) => call<void>("remove_licences", { ids }),
 
   listDomains: () => call<Domain[]>("list_domains"),

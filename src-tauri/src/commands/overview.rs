@@ -2,7 +2,7 @@
 //! still waiting for their DNS record.
 
 use serde::Serialize;
-use sxadmin_client::core::{Domain, LicencePool, Me};
+use sxadmin_client::core::{Domain, DomainStatus, LicencePool, Me};
 use sxadmin_client::UserListQuery;
 use tauri::State;
 
@@ -31,7 +31,12 @@ pub async fn overview(state: State<'_, AppState>) -> AppResult<Overview> {
     Ok(Overview {
         me,
         pool,
-        pending_domains: Vec::new(),
+        pending_domains: client
+            .list_domains()
+            .await?
+            .into_iter()
+            .filter(|domain| domain.status == DomainStatus::Pending)
+            .collect(),
         user_count: users.total,
     })
 }

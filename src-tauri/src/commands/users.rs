@@ -2,7 +2,7 @@
 //! window renders only the visible rows), and the user form.
 
 use serde::Deserialize;
-use sxadmin_client::core::{NewUser, User, UserPage, UserSort};
+use sxadmin_client::core::{Id, NewUser, Role, User, UserChanges, UserPage, UserSort};
 use sxadmin_client::UserListQuery;
 use tauri::State;
 
@@ -43,4 +43,31 @@ pub async fn list_users(state: State<'_, AppState>, query: ListUsers) -> AppResu
 pub async fn create_user(state: State<'_, AppState>, user: NewUser) -> AppResult<User> {
     let client = state.client().await?;
     Ok(client.create_user(&user).await?)
+}
+
+#[tauri::command]
+pub async fn get_user(state: State<'_, AppState>, id: Id) -> AppResult<User> {
+    Ok(state.client().await?.get_user(id).await?)
+}
+
+#[tauri::command]
+pub async fn update_user(
+    state: State<'_, AppState>,
+    id: Id,
+    changes: UserChanges,
+) -> AppResult<User> {
+    Ok(state.client().await?.update_user(id, &changes).await?)
+}
+
+#[tauri::command]
+pub async fn delete_user(state: State<'_, AppState>, id: Id) -> AppResult<()> {
+    Ok(state.client().await?.delete_user(id).await?)
+}
+
+/// Sets the built-in role, keeping the user's role group.
+#[tauri::command]
+pub async fn set_role(state: State<'_, AppState>, id: Id, role: Role) -> AppResult<User> {
+    let client = state.client().await?;
+    let user = client.get_user(id).await?;
+    Ok(client.set_role(id, role, user.role_group_id).await?)
 }

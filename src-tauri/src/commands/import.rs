@@ -1,0 +1,197 @@
+//! The Import users screen: template, choosing or dropping a file, the preview of every
+//! row and its plan, applying it, and the results file. Reading and planning are core's;
+//! this module only moves bytes and rows between the dialogs, the portal and the window.
+
+use sxadmin_client::core::csv::plan::{build_plan, PortalSnapshot};
+use sxadmin_client::core::csv::results::write_results;
+use sxadmin_client::core::csv::{read, ReadOptions};
+use sxadmin_client::core::DomainStatus;
+use sxadmin_client::{PortalClient, UserListQuery};
+use tauri::State;
+
+use crate::dialogs;
+use crate::error::{AppError, AppResult};
+use crate::import::{ImportPreview, PreparedImport, PreviewRow};
+use crate::state::AppState;
+
+/// Asks where to save the template and writes it. `None` when cancelled.
+#[tauri::command]
+pub async fn download_template() -> AppResult<Option<String>> {
+    let Some(path) = dialogs::save_csv("Save the import template", "sxadmin-users.csv").await
+    else {
+        return Ok(None);
+    };
+    let template = sxadmin_client::core::csv::template();
+    tokio::fs::write(&path, template).await.map_err(|e| {
+        AppError::file(
+            "write_failed",
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// The native open dialog, then the preview of the chosen file. `None` when cancelled.
+#[tauri::command]
+pub async fn choose_import_file(state: State<'_, AppState>) -> AppResult<Option<ImportPreview>> {
+    let client = state.client().await?;
+    let Some(path) = dialogs::pick_csv("Choose the CSV file to import").await else {
+        return Ok(None);
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let size = tokio::fs::metadata(&path)
+        .await
+        .map_err(|e| AppError::file("read_failed", format!("cannot read {name}: {e}")))?
+        .len();
+    if size > ReadOptions::DEFAULT_MAX_BYTES as u64 {
+        return Err(AppError::file(
+            "file_too_large",
+            format!(
+                "{name} is {} MB and the limit is {} MB; split it into smaller files",
+                size / 1_000_000,
+                ReadOptions::DEFAULT_MAX_BYTES / 1_000_000
+            ),
+        ));
+    }
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::file("read_failed", format!("cannot read {name}: {e}")))?;
+    prepare(&state, &client, name, &bytes).await.map(Some)
+}
+
+/// A file dropped on the window: its bytes arrive as the raw IPC body, its name in the
+/// `x-file-name` header (percent-encoded).
+#[tauri::command]
+pub async fn load_import_bytes(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> AppResult<ImportPreview> {
+    let client = state.client().await?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(AppError::Invalid(
+            "the dropped file did not arrive as bytes".into(),
+        ));
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_else(|| "dropped file".to_owned());
+    prepare(&state, &client, name, bytes).await
+}
+
+/// Reads the file, takes a snapshot of the portal and plans the import.
+async fn prepare(
+    state: &AppState,
+    client: &PortalClient,
+    file_name: String,
+    bytes: &[u8],
+) -> AppResult<ImportPreview> {
+    if state.importing.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(AppError::Busy);
+    }
+    let file = read(bytes, &ReadOptions::default())
+        .map_err(|error| AppError::file(error.code().as_str(), format!("{file_name}: {error}")))?
+        .into_owned();
+    let snapshot = snapshot(client).await?;
+    let plan = build_plan(&file, &snapshot);
+    let prepared = PreparedImport {
+        file_name,
+        file,
+        plan,
+        results: Vec::new(),
+    };
+    let preview = prepared.preview();
+    *state.lock_import()? = Some(prepared);
+    Ok(preview)
+}
+
+/// Every user of the account, the approved domains and the pool, as the plan needs them.
+pub async fn snapshot(client: &PortalClient) -> AppResult<PortalSnapshot> {
+    let mut users = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = client
+            .list_users(&UserListQuery {
+                cursor,
+                limit: Some(1000),
+                ..UserListQuery::default()
+            })
+            .await?;
+        users.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let approved_domains = client
+        .list_domains()
+        .await?
+        .into_iter()
+        .filter(|domain| domain.status == DomainStatus::Approved)
+        .map(|domain| domain.name)
+        .collect();
+    let pool = client.licence_pool().await?;
+    Ok(PortalSnapshot {
+        users,
+        approved_domains,
+        pool,
+    })
+}
+
+/// One window of the preview table.
+#[tauri::command]
+pub async fn import_rows(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> AppResult<Vec<PreviewRow>> {
+    let guard = state.lock_import()?;
+    let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
+    Ok(prepared.rows(offset as usize, limit.min(2000) as usize))
+}
+
+#[tauri::command]
+pub async fn cancel_import(state: State<'_, AppState>) -> AppResult<()> {
+    state
+        .cancel
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// Asks where to save the results of the last import and writes them (Excel-safe CSV).
+#[tauri::command]
+pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option<String>> {
+    let rows = {
+        let guard = state.lock_import()?;
+        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
+        if prepared.results.is_empty() {
+            return Err(AppError::Invalid(
+                "there are no results yet; run the import first".into(),
+            ));
+        }
+        prepared.results.clone()
+    };
+    let Some(path) = dialogs::save_csv("Save the import results", "import-results.csv").await
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    write_results(rows, &mut out)
+        .map_err(|e| AppError::Internal(format!("cannot write the results: {e}")))?;
+    tokio::fs::write(&path, out).await.map_err(|e| {
+        AppError::file(
+            "write_failed",
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })?;
+    Ok(Some(path.display().to_string()))
+}

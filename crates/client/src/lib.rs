@@ -5,6 +5,7 @@
 
 mod admin;
 mod error;
+pub mod import;
 mod portal;
 pub mod secrets;
 mod url;

@@ -45,7 +45,7 @@ impl PreparedImport {
     pub fn preview(&self) -> ImportPreview {
         ImportPreview {
             file_name: self.file_name.clone(),
-            encoding: format!("{:?}", self.file.encoding),
+            encoding: self.file.encoding.as_str().to_owned(),
             delimiter: match self.file.delimiter {
                 '\t' => "tab".into(),
                 other => other.to_string(),
@@ -97,4 +97,18 @@ pub struct ImportReport {
     pub progress: ImportProgress,
     pub cancelled: bool,
     pub failures: Vec<sxadmin_client::core::csv::results::ResultRow>,
+}
+
+impl From<&sxadmin_client::import::Progress> for ImportProgress {
+    fn from(p: &sxadmin_client::import::Progress) -> Self {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        ImportProgress {
+            done: count(p.done),
+            total: count(p.total),
+            created: count(p.created),
+            updated: count(p.updated),
+            unchanged: count(p.unchanged),
+            failed: count(p.failed),
+        }
+    }
 }

@@ -40,6 +40,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
         commands::import::choose_import_file,
         commands::import::load_import_bytes,
         commands::import::import_rows,
+        commands::import::apply_import,
         commands::import::cancel_import,
         commands::import::save_import_results,
         commands::licences::licence_pool,

@@ -4,10 +4,12 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Driver } from "./webdriver.mjs";
+import { Driver, answerFileDialog, dropFile, repoRoot } from "./webdriver.mjs";
+
+const fixture = join(repoRoot, "tests", "desktop", "fixtures", "import.csv");
 
 const dataDir = mkdtempSync(join(tmpdir(), "sxadmin-desktop-e2e-"));
 let app;
@@ -68,6 +70,88 @@ test("the portal's refusal shows on the e-mail field", async () => {
   await app.click("#save-user");
   await app.waitForText("#user-email-hint", "not approved");
   await app.script(`document.querySelector("dialog[open]").close()`);
+});
+
+
+test("an import read through the native open dialog shows every problem before writing", async () => {
+  await app.click('[data-screen="import"]');
+  await app.click("#choose-file");
+  await answerFileDialog("Choose the CSV file to import", fixture);
+  await app.waitForText("#plan-create", "3 to create");
+  await app.waitForText("#plan-unchanged", "1 unchanged");
+  await app.waitForText("#plan-error", "3 with errors");
+  await app.waitForText("#import-plan", "unapproved.example");
+  // The cell at fault is marked, and selecting the row explains it.
+  const marked = await app.script(
+    `return [...document.querySelectorAll("#preview .bad-cell")].map((c) => c.textContent.trim())`);
+  assert.deepEqual(marked.slice(0, 2), ["outsider@unapproved.example", "bad-address@"]);
+  // Keyboard: focus the table, End selects the last row, and its problem is explained.
+  await app.click('#preview [data-index="0"]');
+  await app.waitForText("#row-issues", "Line 2: no problem");
+  await app.type("#preview", "\uE010", { clear: false });
+  await app.waitForText("#row-issues", "manager");
+  await app.screenshot("import-preview");
+});
+
+test("applying the import creates the valid rows and reports the rest", async () => {
+  await app.click("#apply-import");
+  const report = await app.waitForText("#import-report", "Import finished", 60000);
+  assert.match(report, /3 created/);
+  assert.match(report, /3 not imported/);
+  await app.waitFor("#save-results");
+});
+
+test("importing the same file again has nothing to do", async () => {
+  await dropFile(app, "import.csv", readFileSync(fixture, "utf8"));
+  await app.waitForText("#plan-create", "0 to create");
+  await app.waitForText("#plan-update", "0 to update");
+  await app.waitForText("#plan-unchanged", "4 unchanged");
+  await app.waitForText("#apply-import", "Nothing to import");
+});
+
+test("licences: an explanation when a tier has too few, assign, then transfer", async () => {
+  await app.click('[data-screen="licences"]');
+  await app.waitForText("#licence-users", "marc.pelletier@demo.example");
+  for (const email of ["marc.pelletier@demo.example", "liam.cote@demo.example", "noah.gagnon@demo.example"]) {
+    await app.click(`#licence-users [data-email="${email}"] input`);
+  }
+  await app.select("#licence-tier", "pro");
+  await app.waitForText("#licence-shortage", "Only 2 Pro licences are available");
+  // Keep only Marc selected and give him an Eco licence.
+  await app.click('#licence-users [data-email="liam.cote@demo.example"] input');
+  await app.click('#licence-users [data-email="noah.gagnon@demo.example"] input');
+  await app.select("#licence-tier", "eco");
+  await app.click("#assign-licence");
+  await app.waitForText("#licence-notice", "Assigned 1 Eco licence");
+  await app.waitForText('#licence-users [data-email="marc.pelletier@demo.example"]', "Eco");
+  // Transfer Inès's licence (from the import) to Liam, who has none.
+  await app.click('#licence-users [data-email="marc.pelletier@demo.example"] input');
+  await app.click('#licence-users [data-email="ines.fortin@demo.example"] input');
+  const liam = await app.script(
+    `return [...document.querySelectorAll("#transfer-to option")].find((o) => o.textContent === "liam.cote@demo.example")?.value`);
+  assert.ok(liam, "Liam, who has no licence, is offered as a transfer target");
+  const offered = await app.text("#transfer-to");
+  assert.doesNotMatch(offered, /marc\.pelletier/, "users with a licence are not offered");
+  await app.select("#transfer-to", liam);
+  await app.click("#transfer-licence");
+  await app.waitForText("#confirm-title", "Transfer ines.fortin@demo.example");
+  await app.waitForText("dialog[open]", "deletes");
+  await app.click("#confirm-action");
+  await app.waitForText("#licence-notice", "now belongs to liam.cote@demo.example");
+  await app.waitForText('#licence-users [data-email="liam.cote@demo.example"]', "Eco");
+  await app.waitForText('#licence-users [data-email="ines.fortin@demo.example"]', "no licence");
+  await app.screenshot("licences");
+});
+
+test("the event log of a user shows the licence they received", async () => {
+  await app.click('[data-screen="users"]');
+  await app.type("#user-search", "liam");
+  await app.waitForText("#user-count", (t) => t.trim() === "1");
+  await app.click('#users [data-index="0"]');
+  await app.click("#user-events");
+  await app.waitForText("#events-for", "liam.cote@demo.example");
+  await app.waitForText("#event-list", "licence.received");
+  await app.screenshot("event-log");
 });
 
 test("the session survives a restart of the app", async () => {

@@ -171,3 +171,45 @@ export class Driver {
     writeFileSync(join(screenshotDir, `${name}.png`), Buffer.from(png, "base64"));
   }
 }
+
+/** Runs xdotool and resolves with its output. */
+export function xdotool(...args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("xdotool", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`xdotool ${args.join(" ")}: ${err || code}`))));
+  });
+}
+
+/** Answers the native GTK file dialog titled `title` with `path`, as a person types it. */
+export async function answerFileDialog(title, path) {
+  const window = await until(`the file dialog "${title}"`, async () => {
+    const found = await xdotool("search", "--onlyvisible", "--name", title).catch(() => "");
+    return found.split("\n").filter(Boolean)[0];
+  }, 30000);
+  await xdotool("windowfocus", "--sync", window);
+  await xdotool("key", "--clearmodifiers", "ctrl+l");
+  await xdotool("type", "--delay", "5", path);
+  // The location entry may still be completing the path and swallow the first Return:
+  // press it until the dialog has gone.
+  let presses = 0;
+  await until(`the file dialog "${title}" to close`, async () => {
+    const open = await xdotool("search", "--onlyvisible", "--name", title).catch(() => "");
+    if (!open) return true;
+    if (presses++ % 10 === 0) await xdotool("key", "Return");
+    return false;
+  }, 20000);
+}
+
+/** Drops a file on the window, as dragging it from a file manager does. */
+export async function dropFile(driver, name, text) {
+  await driver.script(
+    `const dt = new DataTransfer();
+     dt.items.add(new File([arguments[1]], arguments[0], { type: "text/csv" }));
+     window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));`,
+    [name, text],
+  );
+}

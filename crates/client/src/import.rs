@@ -72,6 +72,8 @@ pub async fn apply(
     let mut progress = Progress {
         total: to_send.len(),
         unchanged: plan.summary.unchanged,
+        // Rows the plan refused are not imported; they count as failed from the start.
+        failed: plan.summary.error,
         ..Progress::default()
     };
     on_progress(&progress);

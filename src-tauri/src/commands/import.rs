@@ -2,16 +2,18 @@
 //! row and its plan, applying it, and the results file. Reading and planning are core's;
 //! this module only moves bytes and rows between the dialogs, the portal and the window.
 
+use std::sync::atomic::Ordering;
 use sxadmin_client::core::csv::plan::{build_plan, PortalSnapshot};
 use sxadmin_client::core::csv::results::write_results;
 use sxadmin_client::core::csv::{read, ReadOptions};
-use sxadmin_client::core::DomainStatus;
+
+use sxadmin_client::core::{BatchOutcome, DomainStatus};
 use sxadmin_client::{PortalClient, UserListQuery};
 use tauri::State;
 
 use crate::dialogs;
 use crate::error::{AppError, AppResult};
-use crate::import::{ImportPreview, PreparedImport, PreviewRow};
+use crate::import::{ImportPreview, ImportProgress, ImportReport, PreparedImport, PreviewRow};
 use crate::state::AppState;
 
 /// Asks where to save the template and writes it. `None` when cancelled.
@@ -95,7 +97,7 @@ async fn prepare(
     file_name: String,
     bytes: &[u8],
 ) -> AppResult<ImportPreview> {
-    if state.importing.load(std::sync::atomic::Ordering::SeqCst) {
+    if state.importing.load(Ordering::SeqCst) {
         return Err(AppError::Busy);
     }
     let file = read(bytes, &ReadOptions::default())
@@ -161,9 +163,7 @@ pub async fn import_rows(
 
 #[tauri::command]
 pub async fn cancel_import(state: State<'_, AppState>) -> AppResult<()> {
-    state
-        .cancel
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    state.cancel.store(true, Ordering::SeqCst);
     Ok(())
 }
 
@@ -194,4 +194,56 @@ pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option
         )
     })?;
     Ok(Some(path.display().to_string()))
+}
+
+/// Applies the previewed plan, reporting progress on `progress` after every batch. The
+/// plan is taken again from a fresh snapshot first, so rows that changed on the portal
+/// since the preview are not overwritten blindly.
+#[tauri::command]
+pub async fn apply_import(
+    state: State<'_, AppState>,
+    progress: tauri::ipc::Channel<ImportProgress>,
+) -> AppResult<ImportReport> {
+    let client = state.client().await?;
+    if state.importing.swap(true, Ordering::SeqCst) {
+        return Err(AppError::Busy);
+    }
+    state.cancel.store(false, Ordering::SeqCst);
+    let outcome = run_import(&state, &client, &progress).await;
+    state.importing.store(false, Ordering::SeqCst);
+    outcome
+}
+
+async fn run_import(
+    state: &AppState,
+    client: &PortalClient,
+    channel: &tauri::ipc::Channel<ImportProgress>,
+) -> AppResult<ImportReport> {
+    let snapshot = snapshot(client).await?;
+    let plan = {
+        let guard = state.lock_import()?;
+        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
+        build_plan(&prepared.file, &snapshot)
+    };
+    let outcome = sxadmin_client::import::apply(client, &plan, &state.cancel, |p| {
+        // A closed window cannot receive progress; the import goes on regardless.
+        let _ = channel.send(ImportProgress::from(p));
+    })
+    .await?;
+    let report = ImportReport {
+        progress: ImportProgress::from(&outcome.progress),
+        cancelled: outcome.cancelled,
+        failures: outcome
+            .results
+            .iter()
+            .filter(|row| row.outcome == BatchOutcome::Error)
+            .take(1000)
+            .cloned()
+            .collect(),
+    };
+    if let Some(prepared) = state.lock_import()?.as_mut() {
+        prepared.plan = plan;
+        prepared.results = outcome.results;
+    }
+    Ok(report)
 }

@@ -20,10 +20,10 @@ use tauri::{Manager, Runtime};
 
 use crate::state::AppState;
 
-/// The app with its commands, for any runtime: the real window, or the mock runtime of
-/// the command tests.
-pub fn builder<R: Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
+/// Adds the app's commands to a builder of any runtime: the real window, or the mock
+/// runtime of the command tests.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
         commands::session::app_info,
         commands::session::restore_session,
         commands::session::sign_in,
@@ -64,7 +64,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
 /// Starts the window. Returns when it closes.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = AppState::default_data_dir()?;
-    builder::<tauri::Wry>()
+    with_commands(tauri::Builder::<tauri::Wry>::new())
         .setup(move |app| {
             app.manage(AppState::new(data_dir, Arc::new(Keychain::default())));
             Ok(())

@@ -1,0 +1,269 @@
+//! The Tauri commands through Tauri's mock runtime: real IPC requests (JSON and raw
+//! bodies) into the real command handlers, against the embedded demo portal serving on a
+//! loopback port with a SQLite file in a temporary folder. Only the keychain is the
+//! in-memory seam here; the real keychain is covered by the end-to-end tests.
+
+// Test helpers fail the test on anything unexpected; that is what a panic is for here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use sxadmin_client::secrets::{MemorySecrets, SecretStore};
+use sxadmin_desktop::state::AppState;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    secrets: Arc<MemorySecrets>,
+    _data: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let data = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = sxadmin_desktop::with_commands(mock_builder())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    app.manage(AppState::new(data.path().to_path_buf(), secrets.clone()));
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _app: app,
+        window,
+        secrets,
+        _data: data,
+    }
+}
+
+fn request(
+    cmd: &str,
+    body: InvokeBody,
+    headers: tauri::http::HeaderMap,
+) -> tauri::webview::InvokeRequest {
+    tauri::webview::InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // On Linux the IPC only accepts requests from the app's own origin.
+        url: "tauri://localhost".parse().unwrap(),
+        body,
+        headers,
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            request(cmd, InvokeBody::Json(args), Default::default()),
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|error| panic!("{cmd} failed: {error}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(value) => panic!("{cmd} succeeded with {value}"),
+            Err(error) => error,
+        }
+    }
+}
+
+#[test]
+fn commands_need_a_session_and_say_so_in_words() {
+    let app = harness();
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["session"], Value::Null);
+    let error = app.err("list_users", json!({ "query": {} }));
+    assert_eq!(error["code"], "not_signed_in");
+    assert!(error["message"].as_str().unwrap().contains("not signed in"));
+}
+
+#[test]
+fn a_portal_over_plain_http_is_refused_before_anything_is_sent() {
+    let app = harness();
+    let error = app.err(
+        "sign_in",
+        json!({ "portalUrl": "http://portal.example.com" }),
+    );
+    assert_eq!(error["code"], "insecure_url");
+    assert!(error["message"].as_str().unwrap().contains("plain http"));
+}
+
+#[test]
+fn demo_sign_in_lists_and_adds_users_and_sign_out_forgets_the_token() {
+    let app = harness();
+    let session = app.ok("sign_in_demo", json!({}));
+    assert_eq!(session["account_name"], "Demo Inc.");
+    assert_eq!(session["admin_email"], "admin@demo.example");
+    let keychain_entries = |app: &Harness| {
+        let name = format!(
+            "demo-portal:{}",
+            app._data.path().join("demo-portal").display()
+        );
+        app.secrets.get(&name).unwrap()
+    };
+    let token = keychain_entries(&app).expect("the demo token is in the keychain");
+    let info = app.ok("app_info", json!({}));
+    assert!(
+        !info.to_string().contains(&token),
+        "the web view never sees the token"
+    );
+
+    let page = app.ok(
+        "list_users",
+        json!({ "query": { "sort": "email", "limit": 3 } }),
+    );
+    assert_eq!(page["total"], 6);
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page["items"][0]["email"], "admin@demo.example");
+    let next = app.ok(
+        "list_users",
+        json!({ "query": { "sort": "email", "limit": 3, "cursor": page["next_cursor"] } }),
+    );
+    assert_eq!(next["items"][0]["email"], "lea.roy@demo.example");
+
+    let created = app.ok(
+        "create_user",
+        json!({ "user": { "email": "zoe@demo.example", "first_name": "Zoé", "last_name": "L" } }),
+    );
+    assert_eq!(created["role"], "user");
+    let refused = app.err(
+        "create_user",
+        json!({ "user": { "email": "x@unapproved.example" } }),
+    );
+    assert_eq!(refused["code"], "domain_not_approved");
+
+    let overview = app.ok("overview", json!({}));
+    assert_eq!(overview["me"]["account"]["name"], "Demo Inc.");
+    assert_eq!(overview["user_count"], 7);
+
+    app.ok("sign_out", json!({}));
+    assert_eq!(keychain_entries(&app), None);
+    assert_eq!(app.err("overview", json!({}))["code"], "not_signed_in");
+}
+
+#[test]
+fn a_dropped_file_is_previewed_window_by_window() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let csv = "email,first_name,last_name,role,language,licence\n\
+               new@demo.example,New,Person,,,eco\n\
+               camille.tremblay@demo.example,Camille,Tremblay,,,\n\
+               bad@,Bad,Address,,,\n\
+               x@unapproved.example,,,,,\n";
+    let mut headers = tauri::http::HeaderMap::new();
+    headers.insert("x-file-name", "users%20%C3%A9t%C3%A9.csv".parse().unwrap());
+    let preview = get_ipc_response(
+        &app.window,
+        request(
+            "load_import_bytes",
+            InvokeBody::Raw(csv.as_bytes().to_vec()),
+            headers,
+        ),
+    )
+    .unwrap()
+    .deserialize::<Value>()
+    .unwrap();
+    assert_eq!(preview["file_name"], "users été.csv");
+    assert_eq!(preview["summary"]["create"], 1);
+    assert_eq!(preview["summary"]["unchanged"], 1);
+    assert_eq!(preview["summary"]["error"], 2);
+
+    let rows = app.ok("import_rows", json!({ "offset": 2, "limit": 10 }));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["line"], 4);
+    assert_eq!(rows[0]["action"], "error");
+    assert_eq!(rows[0]["issues"][0]["column"], "email");
+    assert_eq!(rows[1]["issues"][0]["code"], "domain_not_approved");
+
+    let unreadable = get_ipc_response(
+        &app.window,
+        request(
+            "load_import_bytes",
+            InvokeBody::Raw(Vec::new()),
+            Default::default(),
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(unreadable["code"], "empty_file");
+}
+
+#[test]
+fn licences_domains_roles_and_events_go_through() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let users = app.ok("list_users", json!({ "query": { "search": "noah" } }));
+    let noah = users["items"][0]["id"].clone();
+    let liam =
+        app.ok("list_users", json!({ "query": { "search": "liam" } }))["items"][0]["id"].clone();
+
+    let user = app.ok("assign_licence", json!({ "userId": noah, "tier": "pro" }));
+    assert_eq!(user["licence"]["tier"], "pro");
+    assert_eq!(
+        app.ok(
+            "change_licence",
+            json!({ "userIds": [noah], "tier": "eco" })
+        ),
+        2 - 1
+    );
+    let to = app.ok(
+        "transfer_licence",
+        json!({ "fromUserId": noah, "toUserId": liam }),
+    );
+    assert_eq!(to["licence"]["tier"], "eco");
+    let again = app.err(
+        "transfer_licence",
+        json!({ "fromUserId": noah, "toUserId": liam }),
+    );
+    assert!(!again["message"].as_str().unwrap().is_empty());
+
+    let pool = app.ok("purchase_licences", json!({ "tier": "pro", "count": 1 }));
+    let pro = pool["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tier"] == "pro")
+        .unwrap()
+        .clone();
+    assert_eq!(pro["purchased"], 3);
+    assert_eq!(
+        app.err("purchase_licences", json!({ "tier": "pro", "count": 0 }))["code"],
+        "invalid_input"
+    );
+
+    let domain = app.ok("request_domain", json!({ "name": "newco.example" }));
+    assert_eq!(domain["status"], "pending");
+    assert!(domain["txt_record_name"]
+        .as_str()
+        .unwrap()
+        .contains("newco.example"));
+    let verified = app.ok("verify_domain", json!({ "id": domain["id"] }));
+    assert_eq!(verified["status"], "approved");
+    app.ok("remove_domain", json!({ "id": domain["id"] }));
+
+    let roles = app.ok("roles", json!({}));
+    assert_eq!(roles["built_in"], json!(["user", "administrator"]));
+
+    let events = app.ok("list_events", json!({ "query": { "user_id": liam } }));
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"licence.received"), "{actions:?}");
+}

@@ -154,6 +154,28 @@ test("the event log of a user shows the licence they received", async () => {
   await app.screenshot("event-log");
 });
 
+test("a domain is requested, shows its DNS record, and is verified", async () => {
+  await app.click('[data-screen="domains"]');
+  await app.waitForText("#domain-list", "demo.example");
+  await app.type("#domain-name", "newco.example");
+  await app.click("#request-domain");
+  await app.waitForText('[data-domain="newco.example"]', "_secure-exchanges.newco.example");
+  await app.screenshot("domains");
+  await app.click('[data-domain="newco.example"] .verify');
+  await app.waitForText("#domain-notice", "newco.example is approved");
+  await app.waitForText('[data-domain="newco.example"]', "Approved");
+});
+
+test("roles show the eight permissions", async () => {
+  await app.click('[data-screen="roles"]');
+  const text = await app.waitForText("#roles-table", "Roles and authorisations");
+  for (const permission of ["Business management", "Billing", "Purchase", "Logs", "Administrator logs",
+    "Domain management", "Activation rules"]) {
+    assert.match(text, new RegExp(permission));
+  }
+  await app.screenshot("roles");
+});
+
 test("the session survives a restart of the app", async () => {
   await app.closeApp();
   await app.open();

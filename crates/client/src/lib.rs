@@ -8,6 +8,8 @@ mod error;
 pub mod import;
 mod portal;
 pub mod secrets;
+pub mod session;
+pub mod signin;
 mod url;
 
 pub use admin::{EventRange, Transferred, Unassigned};

@@ -1,0 +1,264 @@
+//! Signing in as a native app (RFC 8252): the system browser shows the portal's own
+//! sign-in pages, the portal redirects to a one-shot listener on 127.0.0.1, and the code
+//! it carries is exchanged with PKCE (RFC 7636, S256) for tokens. The app never sees the
+//! administrator's e-mail code or second factor.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sxadmin_core::ErrorBody;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::{ClientError, PortalUrl};
+
+/// How long the administrator has to finish signing in in the browser.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the token endpoint answers. Not `Debug`: tokens must not reach a log by accident.
+#[derive(Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds the access token stays valid.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the browser could not be opened ({0}); open this address yourself: {1}")]
+    Browser(String, String),
+    #[error("the sign-in was not finished within {} minutes; try again", SIGN_IN_TIMEOUT.as_secs() / 60)]
+    TimedOut,
+    #[error("the portal refused the sign-in: {0}")]
+    Refused(String),
+    #[error("the sign-in answer did not match this sign-in (state); try again")]
+    StateMismatch,
+    #[error("the local sign-in listener failed: {0}")]
+    Listener(String),
+    #[error(transparent)]
+    Keychain(#[from] crate::secrets::SecretStoreError),
+}
+
+impl SignInError {
+    pub fn code(&self) -> &str {
+        match self {
+            SignInError::Client(error) => error.code(),
+            SignInError::Browser(..) => "browser_unavailable",
+            SignInError::TimedOut => "sign_in_timed_out",
+            SignInError::Refused(_) => "sign_in_refused",
+            SignInError::StateMismatch => "sign_in_state_mismatch",
+            SignInError::Listener(_) => "sign_in_listener",
+            SignInError::Keychain(error) => error.code(),
+        }
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The S256 code challenge of a verifier.
+pub fn code_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Runs the whole browser sign-in. `open_browser` is given the authorisation URL.
+pub async fn browser_sign_in(
+    portal: &PortalUrl,
+    client_id: &str,
+    open_browser: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<Tokens, SignInError> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| SignInError::Listener(e.to_string()))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| SignInError::Listener(e.to_string()))?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let verifier = random_token();
+    let state = random_token();
+    let mut authorize =
+        url::Url::parse(&portal.join("/oauth/authorize")).map_err(|e| ClientError::InvalidUrl {
+            url: portal.as_str().to_owned(),
+            reason: e.to_string(),
+        })?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("code_challenge", &code_challenge(&verifier))
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", &state);
+    open_browser(authorize.as_str())
+        .map_err(|reason| SignInError::Browser(reason, authorize.to_string()))?;
+    let params = tokio::time::timeout(SIGN_IN_TIMEOUT, receive_redirect(&listener))
+        .await
+        .map_err(|_| SignInError::TimedOut)??;
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    if get("state").as_deref() != Some(state.as_str()) {
+        return Err(SignInError::StateMismatch);
+    }
+    if let Some(error) = get("error") {
+        let description = get("error_description").unwrap_or(error);
+        return Err(SignInError::Refused(description));
+    }
+    let code = get("code").ok_or_else(|| SignInError::Refused("no code came back".into()))?;
+    token_request(
+        portal,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_uri),
+            ("client_id", client_id),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await
+}
+
+/// Waits for the browser's request to `/callback` and answers it with a page saying the
+/// window can be closed. Other requests (a browser asking for a favicon) get a 404.
+async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)>, SignInError> {
+    loop {
+        let (mut stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| SignInError::Listener(e.to_string()))?;
+        let mut head = Vec::with_capacity(1024);
+        let mut buffer = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(buffer.get(..n).unwrap_or_default()),
+            }
+        }
+        let text = String::from_utf8_lossy(&head);
+        let target = text
+            .lines()
+            .next()
+            .and_then(|line| line.split_whitespace().nth(1))
+            .unwrap_or("");
+        let Some(query) = target.strip_prefix("/callback") else {
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
+            continue;
+        };
+        let query = query.strip_prefix('?').unwrap_or("");
+        let params = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let body = "<!doctype html><meta charset=utf-8><title>SX Admin</title>\
+                    <h1>Signed in to SX Admin</h1><p>You can close this window and return to SX Admin.</p>";
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\n\
+             cache-control: no-store\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes()).await;
+        return Ok(params);
+    }
+}
+
+/// Exchanges a refresh token for new tokens; the portal rotates the refresh token.
+pub async fn refresh(
+    portal: &PortalUrl,
+    client_id: &str,
+    refresh_token: &str,
+) -> Result<Tokens, SignInError> {
+    token_request(
+        portal,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ],
+    )
+    .await
+}
+
+/// Revokes a token (a refresh token revokes its whole sign-in).
+pub async fn revoke(portal: &PortalUrl, token: &str) -> Result<(), SignInError> {
+    let http = http()?;
+    http.post(portal.join("/oauth/revoke"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .map_err(|e| network(portal, e))?;
+    Ok(())
+}
+
+fn http() -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("sxadmin/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ClientError::Network {
+            url: String::new(),
+            reason: e.to_string(),
+        })
+}
+
+fn network(portal: &PortalUrl, error: reqwest::Error) -> SignInError {
+    SignInError::Client(ClientError::Network {
+        url: portal.as_str().to_owned(),
+        reason: error.without_url().to_string(),
+    })
+}
+
+async fn token_request(portal: &PortalUrl, form: &[(&str, &str)]) -> Result<Tokens, SignInError> {
+    let response = http()?
+        .post(portal.join("/oauth/token"))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| network(portal, e))?;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(&bytes).map_err(|e| {
+            SignInError::Client(ClientError::UnexpectedAnswer {
+                status,
+                reason: e.to_string(),
+            })
+        });
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) => Err(SignInError::Client(ClientError::Portal { status, body })),
+        Err(e) => Err(SignInError::Client(ClientError::UnexpectedAnswer {
+            status,
+            reason: e.to_string(),
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_is_the_rfc_7636_example() {
+        // RFC 7636, appendix B.
+        assert_eq!(
+            code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFQpsBrv_lwK-AQ_jOAGhAE6kDvVwzPc"
+        );
+    }
+}

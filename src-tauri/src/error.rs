@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use sxadmin_client::secrets::SecretStoreError;
+use sxadmin_client::signin::SignInError;
 use sxadmin_client::ClientError;
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +12,8 @@ pub enum AppError {
     Portal(#[from] ClientError),
     #[error("{0}")]
     Keychain(#[from] SecretStoreError),
+    #[error("{0}")]
+    SignIn(#[from] SignInError),
     #[error("you are not signed in; sign in to a portal first")]
     NotSignedIn,
     #[error("{message}")]
@@ -32,6 +35,7 @@ impl AppError {
         match self {
             AppError::Portal(error) => error.code().to_owned(),
             AppError::Keychain(error) => error.code().to_owned(),
+            AppError::SignIn(error) => error.code().to_owned(),
             AppError::NotSignedIn => "not_signed_in".into(),
             AppError::File { code, .. } => code.clone(),
             AppError::Demo(_) => "demo_failed".into(),

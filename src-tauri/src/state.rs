@@ -17,10 +17,24 @@ use crate::import::PreparedImport;
 /// The client id the portal knows this app by.
 pub const CLIENT_ID: &str = "sxadmin-desktop";
 
+/// Where the session's access token comes from.
+pub enum Source {
+    /// The embedded demo portal: a token the app issued itself, kept in the keychain.
+    Demo(PortalClient),
+    /// A portal signed in through the browser; the library renews its tokens.
+    Portal(Arc<sxadmin_client::session::Session>),
+}
+
 pub struct Session {
-    pub client: PortalClient,
-    pub demo: bool,
+    pub source: Source,
+    pub portal_url: String,
     pub me: Me,
+}
+
+impl Session {
+    pub fn is_demo(&self) -> bool {
+        matches!(self.source, Source::Demo(_))
+    }
 }
 
 pub struct AppState {
@@ -59,14 +73,14 @@ impl AppState {
             .ok_or_else(|| AppError::Internal("cannot find the user's data folder".into()))
     }
 
-    /// A client for the signed-in portal, or `not_signed_in`.
+    /// A client for the signed-in portal with a valid access token, or `not_signed_in`.
     pub async fn client(&self) -> AppResult<PortalClient> {
-        self.session
-            .read()
-            .await
-            .as_ref()
-            .map(|session| session.client.clone())
-            .ok_or(AppError::NotSignedIn)
+        let portal = match &self.session.read().await.as_ref().map(|s| &s.source) {
+            None => return Err(AppError::NotSignedIn),
+            Some(Source::Demo(client)) => return Ok(client.clone()),
+            Some(Source::Portal(session)) => session.clone(),
+        };
+        Ok(portal.client().await?)
     }
 
     pub fn lock_import(&self) -> AppResult<std::sync::MutexGuard<'_, Option<PreparedImport>>> {

@@ -7,7 +7,7 @@ use tauri::State;
 use crate::demo::{demo_folder, DemoPortal};
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Session, Source, CLIENT_ID};
 
 /// Who is signed in where; never the token.
 #[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
@@ -30,13 +30,8 @@ pub struct AppInfo {
 fn info(session: &Session) -> SessionInfo {
     let user = &session.me.user;
     SessionInfo {
-        portal_url: session
-            .client
-            .url()
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned(),
-        demo: session.demo,
+        portal_url: session.portal_url.clone(),
+        demo: session.is_demo(),
         account_name: session.me.account.name.clone(),
         admin_email: user.email.clone(),
         admin_name: format!("{} {}", user.first_name, user.last_name)
@@ -76,20 +71,59 @@ async fn demo_session(state: &AppState) -> AppResult<Session> {
     if let Some(token) = state.secrets.get(&secret_name)? {
         let client = PortalClient::new(url.clone(), token)?;
         if let Ok(me) = client.me().await {
-            return Ok(Session {
-                client,
-                demo: true,
-                me,
-            });
+            return Ok(demo_client_session(client, me));
         }
     }
     let token = portal.admin_token().await?;
     state.secrets.set(&secret_name, &token)?;
     let client = PortalClient::new(url, token)?;
     let me = client.me().await?;
+    Ok(demo_client_session(client, me))
+}
+
+fn demo_client_session(client: PortalClient, me: sxadmin_client::core::Me) -> Session {
+    Session {
+        portal_url: client.url().as_str().trim_end_matches('/').to_owned(),
+        source: Source::Demo(client),
+        me,
+    }
+}
+
+fn save(state: &AppState, settings: &Settings) -> AppResult<()> {
+    settings
+        .save(&state.data_dir)
+        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))
+}
+
+/// Opens `url` in the system browser. `SXADMIN_BROWSER` names another program to use
+/// (the end-to-end tests drive a headless browser through it).
+fn open_browser(url: &str) -> Result<(), String> {
+    let spawn = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .arg(url)
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("{program}: {e}"))
+    };
+    if let Some(program) = std::env::var_os("SXADMIN_BROWSER") {
+        return spawn(&program.to_string_lossy(), &[]);
+    }
+    if cfg!(target_os = "macos") {
+        spawn("open", &[])
+    } else if cfg!(target_os = "windows") {
+        spawn("rundll32", &["url.dll,FileProtocolHandler"])
+    } else {
+        spawn("xdg-open", &[])
+    }
+}
+
+async fn portal_session(session: sxadmin_client::session::Session) -> AppResult<Session> {
+    let session = std::sync::Arc::new(session);
+    let me = session.client().await?.me().await?;
     Ok(Session {
-        client,
-        demo: true,
+        portal_url: session.portal().as_str().trim_end_matches('/').to_owned(),
+        source: Source::Portal(session),
         me,
     })
 }
@@ -123,17 +157,31 @@ pub async fn restore_session(state: State<'_, AppState>) -> AppResult<Option<Ses
         *state.session.write().await = Some(session);
         return Ok(Some(info));
     }
-    Ok(None)
+    let Some(url) = settings.portal_url else {
+        return Ok(None);
+    };
+    let url = PortalUrl::parse(&url)?;
+    let Some(restored) =
+        sxadmin_client::session::Session::restore(url, CLIENT_ID, state.secrets.clone()).await?
+    else {
+        return Ok(None);
+    };
+    let session = portal_session(restored).await?;
+    let info = info(&session);
+    *state.session.write().await = Some(session);
+    Ok(Some(info))
 }
 
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
     let previous = state.session.write().await.take();
-    if let Some(session) = previous {
-        if session.demo {
+    match previous.map(|session| session.source) {
+        Some(Source::Demo(_)) => {
             state.secrets.delete(&demo_secret_name(&state))?;
             *state.demo.lock().await = None;
         }
+        Some(Source::Portal(session)) => session.sign_out().await?,
+        None => {}
     }
     if let Ok(mut import) = state.import.lock() {
         *import = None;
@@ -148,19 +196,27 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
     Ok(())
 }
 
-/// Signs in to a portal through the system browser (PKCE and a loopback redirect).
+/// Signs in to a portal through the system browser (PKCE and a loopback redirect); the
+/// refresh token goes to the keychain, the access token stays in memory.
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>, portal_url: String) -> AppResult<SessionInfo> {
     let url = PortalUrl::parse(&portal_url)?;
-    let settings = Settings {
-        portal_url: Some(url.as_str().trim_end_matches('/').to_owned()),
-        ..Settings::load(&state.data_dir)
-    };
-    settings
-        .save(&state.data_dir)
-        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
-    Err(AppError::Internal(
-        "signing in through the browser is not available in this build yet; try the demo portal"
-            .into(),
-    ))
+    save(
+        &state,
+        &Settings {
+            portal_url: Some(url.as_str().trim_end_matches('/').to_owned()),
+            demo: false,
+        },
+    )?;
+    let signed_in = sxadmin_client::session::Session::sign_in(
+        url,
+        CLIENT_ID,
+        state.secrets.clone(),
+        open_browser,
+    )
+    .await?;
+    let session = portal_session(signed_in).await?;
+    let info = info(&session);
+    *state.session.write().await = Some(session);
+    Ok(info)
 }

@@ -1,0 +1,125 @@
+// Measures the desktop app for BENCHMARKS.md (not a test: nothing here passes or fails).
+// Run by scripts/bench-desktop under Xvfb with a private keychain:
+//   1. cold start: from spawning the binary to the first painted sign-in screen, found by
+//      polling the window's pixels (xdotool + ImageMagick);
+//   2. resident memory of the whole process tree (app, WebKit web and network processes)
+//      idle on the signed-in Overview, and after previewing a 100,000-row file;
+//   3. scrolling that preview: time from a scroll step to the next painted frame.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Driver, appBinary, until, dropFile } from "./webdriver.mjs";
+
+const runs = Number(process.env.RUNS ?? 5);
+
+function children(pid) {
+  const out = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function tree(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...children(all[i]));
+  return all;
+}
+
+function rssKb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+  } catch { return 0; }
+}
+
+// The driver's own process is not part of the app: count only what it started.
+const treeMb = (pid) => tree(pid).slice(1).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
+
+function colours(window) {
+  try {
+    const png = execFileSync("import", ["-window", window, "png:-"], { stdio: ["ignore", "pipe", "ignore"] });
+    return Number(execFileSync("convert", ["png:-", "-format", "%k", "info:"], { input: png }).toString());
+  } catch { return 0; }
+}
+
+async function coldStart() {
+  const data = mkdtempSync(join(tmpdir(), "sxadmin-bench-"));
+  const started = performance.now();
+  const child = spawn(appBinary, [], { env: { ...process.env, SXADMIN_DESKTOP_DATA: data }, stdio: "ignore" });
+  const window = await until("the window", async () => {
+    try { return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^SX Admin$"]).toString().trim().split("\n")[0]; }
+    catch { return null; }
+  }, 30000);
+  // The sign-in screen has text, a card and buttons: far more colours than a blank window.
+  await until("the first painted screen", async () => colours(window) > 40, 30000);
+  const ms = performance.now() - started;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.on("exit", resolve));
+  rmSync(data, { recursive: true, force: true });
+  return ms;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const starts = [];
+for (let i = 0; i < runs; i++) starts.push(await coldStart());
+console.log(`cold start to first painted screen: median ${median(starts).toFixed(0)} ms, ` +
+  `min ${Math.min(...starts).toFixed(0)} ms, max ${Math.max(...starts).toFixed(0)} ms over ${runs} runs`);
+
+const data = mkdtempSync(join(tmpdir(), "sxadmin-bench-"));
+const app = await Driver.start({ SXADMIN_DESKTOP_DATA: data });
+try {
+  await app.click("#try-demo");
+  await app.waitForText("#overview-account", "Demo Inc.", 30000);
+  const idle = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    idle.push(treeMb(app.child.pid));
+  }
+  console.log(`resident memory, process tree, idle on Overview (demo portal inside): ${median(idle).toFixed(0)} MB ` +
+    `(${tree(app.child.pid).length - 1} processes)`);
+
+  let csv = "email,first_name,last_name,role,language,licence\n";
+  for (let i = 0; i < 100000; i++) {
+    csv += `user${i}@demo.example,First${i},Last${i},${i % 50 === 0 ? "manager" : "user"},${i % 2 ? "fr" : "en"},\n`;
+  }
+  await app.click('[data-screen="import"]');
+  const before = performance.now();
+  await dropFile(app, "bench-100000.csv", csv);
+  await app.waitForText("#plan-create", "to create", 120000);
+  const previewMs = performance.now() - before;
+  const frames = await app.cmd("POST", "/execute/async", {
+    script: `const done = arguments[arguments.length - 1];
+      const list = document.querySelector("#preview");
+      const times = [];
+      let step = 0;
+      function next() {
+        if (step++ >= 120) { done(times); return; }
+        const t = performance.now();
+        list.scrollTop += list.clientHeight * 7;
+        requestAnimationFrame(() => requestAnimationFrame(() => { times.push(performance.now() - t); next(); }));
+      }
+      next();`,
+    args: [],
+  });
+  const sorted = [...frames].sort((a, b) => a - b);
+  const afterMb = treeMb(app.child.pid);
+  console.log(`preview of a 100,000-row file (drop to plan shown, 6.1 MB): ${previewMs.toFixed(0)} ms`);
+  console.log(`scrolling the preview (120 jumps of 7 screens, to the next painted frame): ` +
+    `median ${median(frames).toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(1)} ms`);
+  console.log(`resident memory, process tree, after previewing 100,000 rows: ${afterMb.toFixed(0)} MB`);
+} finally {
+  await app.quit();
+  rmSync(data, { recursive: true, force: true });
+}

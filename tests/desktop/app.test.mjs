@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Driver, answerFileDialog, dropFile, repoRoot } from "./webdriver.mjs";
+import { Driver, answerFileDialog, answerSaveDialog, dropFile, repoRoot } from "./webdriver.mjs";
 
 const fixture = join(repoRoot, "tests", "desktop", "fixtures", "import.csv");
 
@@ -99,6 +99,17 @@ test("applying the import creates the valid rows and reports the rest", async ()
   assert.match(report, /3 created/);
   assert.match(report, /3 not imported/);
   await app.waitFor("#save-results");
+});
+
+test("the results are saved through the native save dialog, safe for Excel", async () => {
+  const path = join(dataDir, "results.csv");
+  await app.click("#save-results");
+  await answerSaveDialog("Save the import results", path);
+  await app.waitForText('[role="status"]', "results were saved");
+  const text = readFileSync(path, "utf8");
+  assert.ok(text.startsWith("\uFEFFrow,email,outcome,message\r\n"), "UTF-8 BOM and the header");
+  assert.match(text, /\r\n2,ines\.fortin@demo\.example,created,/);
+  assert.match(text, /\r\n8,julie\.gauthier@demo\.example,error,.*manager/);
 });
 
 test("importing the same file again has nothing to do", async () => {

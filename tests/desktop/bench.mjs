@@ -41,6 +41,17 @@ function rssKb(pid) {
 }
 
 // The driver's own process is not part of the app: count only what it started.
+// Proportional set size: shared library pages split between the processes mapping them,
+// so the sum over the tree is the memory the tree really costs.
+function pssKb(pid) {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(rollup.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+  } catch { return 0; }
+}
+
+const treePssMb = (pid) => tree(pid).slice(1).reduce((sum, p) => sum + pssKb(p), 0) / 1024;
+
 const treeMb = (pid) => tree(pid).slice(1).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
 
 function colours(window) {
@@ -50,7 +61,9 @@ function colours(window) {
   } catch { return 0; }
 }
 
-async function coldStart() {
+let signInIdle = null;
+
+async function coldStart(measureIdle) {
   const data = mkdtempSync(join(tmpdir(), "sxadmin-bench-"));
   const started = performance.now();
   const child = spawn(appBinary, [], { env: { ...process.env, SXADMIN_DESKTOP_DATA: data }, stdio: "ignore" });
@@ -61,6 +74,14 @@ async function coldStart() {
   // The sign-in screen has text, a card and buttons: far more colours than a blank window.
   await until("the first painted screen", async () => colours(window) > 40, 30000);
   const ms = performance.now() - started;
+  if (measureIdle) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const all = tree(child.pid);
+    signInIdle = {
+      rss: all.reduce((sum, p) => sum + rssKb(p), 0) / 1024,
+      pss: all.reduce((sum, p) => sum + pssKb(p), 0) / 1024,
+    };
+  }
   child.kill("SIGTERM");
   await new Promise((resolve) => child.on("exit", resolve));
   rmSync(data, { recursive: true, force: true });
@@ -73,9 +94,11 @@ function median(values) {
 }
 
 const starts = [];
-for (let i = 0; i < runs; i++) starts.push(await coldStart());
+for (let i = 0; i < runs; i++) starts.push(await coldStart(i === runs - 1));
 console.log(`cold start to first painted screen: median ${median(starts).toFixed(0)} ms, ` +
   `min ${Math.min(...starts).toFixed(0)} ms, max ${Math.max(...starts).toFixed(0)} ms over ${runs} runs`);
+console.log(`memory, process tree, idle on the sign-in screen (no WebDriver): RSS ${signInIdle.rss.toFixed(0)} MB, ` +
+  `PSS ${signInIdle.pss.toFixed(0)} MB`);
 
 const data = mkdtempSync(join(tmpdir(), "sxadmin-bench-"));
 const app = await Driver.start({ SXADMIN_DESKTOP_DATA: data });
@@ -83,12 +106,19 @@ try {
   await app.click("#try-demo");
   await app.waitForText("#overview-account", "Demo Inc.", 30000);
   const idle = [];
+  const idlePss = [];
   for (let i = 0; i < 5; i++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     idle.push(treeMb(app.child.pid));
+    idlePss.push(treePssMb(app.child.pid));
   }
+  console.log(`proportional memory (PSS), process tree, idle on Overview: ${median(idlePss).toFixed(0)} MB`);
   console.log(`resident memory, process tree, idle on Overview (demo portal inside): ${median(idle).toFixed(0)} MB ` +
-    `(${tree(app.child.pid).length - 1} processes)`);
+    `(${tree(app.child.pid).length - 1} processes: ` +
+    tree(app.child.pid).slice(1).map((p) => {
+      const name = readFileSync(`/proc/${p}/comm`, "utf8").trim();
+      return `${name} ${(rssKb(p) / 1024).toFixed(0)} MB`;
+    }).join(", ") + ")");
 
   let csv = "email,first_name,last_name,role,language,licence\n";
   for (let i = 0; i < 100000; i++) {
@@ -115,10 +145,12 @@ try {
   });
   const sorted = [...frames].sort((a, b) => a - b);
   const afterMb = treeMb(app.child.pid);
+  const afterPss = treePssMb(app.child.pid);
   console.log(`preview of a 100,000-row file (drop to plan shown, 6.1 MB): ${previewMs.toFixed(0)} ms`);
   console.log(`scrolling the preview (120 jumps of 7 screens, to the next painted frame): ` +
     `median ${median(frames).toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(1)} ms`);
-  console.log(`resident memory, process tree, after previewing 100,000 rows: ${afterMb.toFixed(0)} MB`);
+  console.log(`resident memory, process tree, after previewing 100,000 rows: ${afterMb.toFixed(0)} MB ` +
+    `(PSS ${afterPss.toFixed(0)} MB)`);
 } finally {
   await app.quit();
   rmSync(data, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -165,10 +165,25 @@ export class Driver {
     return this.cmd("POST", "/execute/sync", { script: body, args });
   }
 
+  /**
+   * Captures the app's window from the X server, as a person sees it (WebDriver's own
+   * screenshot needs WebKit's compositing mode, which the app turns off). Waits for two
+   * painted frames first, so the capture shows the last DOM change.
+   */
   async screenshot(name) {
-    const png = await this.cmd("GET", "/screenshot");
+    await this.cmd("POST", "/execute/async", {
+      script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+      args: [],
+    });
+    const window = await until("the app window", async () => {
+      const found = await xdotool("search", "--onlyvisible", "--name", "^SX Admin$").catch(() => "");
+      return found.split("\n").filter(Boolean)[0];
+    });
     mkdirSync(screenshotDir, { recursive: true });
-    writeFileSync(join(screenshotDir, `${name}.png`), Buffer.from(png, "base64"));
+    await new Promise((resolve, reject) => {
+      const child = spawn("import", ["-window", window, join(screenshotDir, `${name}.png`)], { stdio: "ignore" });
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`import exited with ${code}`))));
+    });
   }
 }
 
@@ -212,4 +227,22 @@ export async function dropFile(driver, name, text) {
      window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));`,
     [name, text],
   );
+}
+
+/** Answers the native GTK save dialog titled `title`: the whole path in the name field. */
+export async function answerSaveDialog(title, path) {
+  const window = await until(`the save dialog "${title}"`, async () => {
+    const found = await xdotool("search", "--onlyvisible", "--name", title).catch(() => "");
+    return found.split("\n").filter(Boolean)[0];
+  }, 30000);
+  await xdotool("windowfocus", "--sync", window);
+  await xdotool("key", "--clearmodifiers", "ctrl+a");
+  await xdotool("type", "--delay", "5", path);
+  let presses = 0;
+  await until(`the save dialog "${title}" to close`, async () => {
+    const open = await xdotool("search", "--onlyvisible", "--name", title).catch(() => "");
+    if (!open) return true;
+    if (presses++ % 10 === 0) await xdotool("key", "Return");
+    return false;
+  }, 20000);
 }

@@ -258,7 +258,7 @@ mod tests {
         // RFC 7636, appendix B.
         assert_eq!(
             code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFQpsBrv_lwK-AQ_jOAGhAE6kDvVwzPc"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 }

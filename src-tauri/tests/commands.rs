@@ -81,6 +81,10 @@ impl Harness {
     }
 }
 
+fn session_admin_id(app: &Harness) -> Value {
+    app.ok("list_users", json!({ "query": { "search": "admin@demo" } }))["items"][0]["id"].clone()
+}
+
 #[test]
 fn commands_need_a_session_and_say_so_in_words() {
     let app = harness();
@@ -145,6 +149,29 @@ fn demo_sign_in_lists_and_adds_users_and_sign_out_forgets_the_token() {
         json!({ "user": { "email": "x@unapproved.example" } }),
     );
     assert_eq!(refused["code"], "domain_not_approved");
+
+    let id = created["id"].clone();
+    let edited = app.ok(
+        "update_user",
+        json!({ "id": id, "changes": { "last_name": "Lambert", "language": "fr" } }),
+    );
+    assert_eq!(edited["last_name"], "Lambert");
+    assert_eq!(edited["language"], "fr");
+    let promoted = app.ok("set_role", json!({ "id": id, "role": "administrator" }));
+    assert_eq!(promoted["role"], "administrator");
+    app.ok("set_role", json!({ "id": id, "role": "user" }));
+    let admin = session_admin_id(&app);
+    let last = app.err("set_role", json!({ "id": admin, "role": "user" }));
+    assert_eq!(last["code"], "last_administrator");
+    app.ok("delete_user", json!({ "id": id }));
+    assert_eq!(
+        app.err("get_user", json!({ "id": id }))["code"],
+        "not_found"
+    );
+    app.ok(
+        "create_user",
+        json!({ "user": { "email": "zoe@demo.example", "first_name": "Zoé", "last_name": "L" } }),
+    );
 
     let overview = app.ok("overview", json!({}));
     assert_eq!(overview["me"]["account"]["name"], "Demo Inc.");

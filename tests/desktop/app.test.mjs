@@ -73,8 +73,16 @@ test("the portal's refusal shows on the e-mail field", async () => {
 });
 
 
-test("an import read through the native open dialog shows every problem before writing", async () => {
+test("the template is saved through the native save dialog", async () => {
   await app.click('[data-screen="import"]');
+  const path = join(dataDir, "template.csv");
+  await app.click("#download-template");
+  await answerSaveDialog("Save the import template", path);
+  await app.waitForText('[role="status"]', "template was saved");
+  assert.equal(readFileSync(path, "utf8"), "email,first_name,last_name,role,language,licence\n");
+});
+
+test("an import read through the native open dialog shows every problem before writing", async () => {
   await app.click("#choose-file");
   await answerFileDialog("Choose the CSV file to import", fixture);
   await app.waitForText("#plan-create", "3 to create");
@@ -163,6 +171,13 @@ test("the event log of a user shows the licence they received", async () => {
   await app.waitForText("#events-for", "liam.cote@demo.example");
   await app.waitForText("#event-list", "licence.received");
   await app.screenshot("event-log");
+  const path = join(dataDir, "events.csv");
+  await app.click("#events-export");
+  await answerSaveDialog("Export the event log", path);
+  await app.waitForText('[role="status"]', "event log was saved");
+  const text = readFileSync(path, "utf8");
+  assert.match(text, /^time,actor,action,target,client,details/);
+  assert.match(text, /licence\.received/);
 });
 
 test("a domain is requested, shows its DNS record, and is verified", async () => {

@@ -92,12 +92,14 @@ ensure_node() {
     ensure_apt nodejs npm
 }
 
-# npm packages of one folder, installed exactly as its lock file says, once.
+# npm packages of one folder, at the versions its lock file pins, once. `npm install`
+# rather than `npm ci`: lock files written on one platform leave out other platforms'
+# optional packages (rollup, esbuild), and `npm ci` then refuses the lock as out of sync.
 ensure_npm_packages() {
     local dir="$1"
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         say "installing npm packages in ${dir#"$REPO_ROOT"/}"
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        (cd "$dir" && npm install --no-audit --no-fund --no-save --loglevel=error)
     fi
 }
 

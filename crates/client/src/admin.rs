@@ -228,29 +228,11 @@ impl PortalClient {
 
     /// The events as the portal's spreadsheet-safe CSV file.
     pub async fn events_csv(&self, range: &EventRange) -> Result<Vec<u8>, ClientError> {
-        let network = |e: reqwest::Error| ClientError::Network {
-            url: self.url.as_str().to_owned(),
-            reason: e.without_url().to_string(),
-        };
-        let response = self
+        let request = self
             .http
             .get(self.url.join(&range.path()))
-            .query(&range.params("csv"))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(network)?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(network)?;
-        if (200..300).contains(&status) {
-            return Ok(bytes.to_vec());
-        }
-        match serde_json::from_slice(&bytes) {
-            Ok(body) => Err(ClientError::Portal { status, body }),
-            Err(e) => Err(ClientError::UnexpectedAnswer {
-                status,
-                reason: e.to_string(),
-            }),
-        }
+            .query(&range.params("csv"));
+        let (_, bytes) = self.send_for_bytes(request).await?;
+        Ok(bytes)
     }
 }

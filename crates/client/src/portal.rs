@@ -59,6 +59,19 @@ impl PortalClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
+        let (status, bytes) = self.send_for_bytes(request).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::UnexpectedAnswer {
+            status,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Sends with the token and returns a successful answer's status and body as they
+    /// came; a refusal becomes the portal's own error.
+    pub(crate) async fn send_for_bytes(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
         let network = |e: reqwest::Error| ClientError::Network {
             url: self.url.as_str().to_owned(),
             // Without the URL: reqwest's message may carry query parameters.
@@ -72,10 +85,7 @@ impl PortalClient {
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(network)?;
         if (200..300).contains(&status) {
-            return serde_json::from_slice(&bytes).map_err(|e| ClientError::UnexpectedAnswer {
-                status,
-                reason: e.to_string(),
-            });
+            return Ok((status, bytes.to_vec()));
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(ClientError::Portal { status, body }),

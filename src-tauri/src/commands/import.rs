@@ -24,7 +24,12 @@ pub async fn download_template() -> AppResult<Option<String>> {
         return Ok(None);
     };
     let template = sxadmin_client::core::csv::template();
-    tokio::fs::write(&path, template).await.map_err(|e| {
+    write_picked_file(&path, template.as_bytes()).await
+}
+
+/// Writes a file the user chose in the save dialog and answers with where it went.
+async fn write_picked_file(path: &std::path::Path, contents: &[u8]) -> AppResult<Option<String>> {
+    tokio::fs::write(path, contents).await.map_err(|e| {
         AppError::file(
             "write_failed",
             format!("cannot write {}: {e}", path.display()),
@@ -187,13 +192,7 @@ pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option
     let mut out = Vec::new();
     write_results(rows, &mut out)
         .map_err(|e| AppError::Internal(format!("cannot write the results: {e}")))?;
-    tokio::fs::write(&path, out).await.map_err(|e| {
-        AppError::file(
-            "write_failed",
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })?;
-    Ok(Some(path.display().to_string()))
+    write_picked_file(&path, &out).await
 }
 
 /// Applies the previewed plan, reporting progress on `progress` after every batch. The

@@ -3,7 +3,7 @@
 
 mod commands;
 
-use commands::Outcome;
+use commands::{GlobalOptions, Outcome};
 
 use std::process::ExitCode;
 
@@ -13,18 +13,38 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "sxadmin",
     version,
-    about = "Administer a Secure Exchanges business account"
+    about = "Administer a Secure Exchanges business account",
+    after_help = "Exit codes: 0 all done, 1 some rows or operations failed, \
+                  2 bad usage or bad input, 3 not signed in or not allowed."
 )]
 struct Cli {
+    #[command(flatten)]
+    options: GlobalOptions,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Sign in to a portal (browser, or --device for a code to enter elsewhere).
+    Login(commands::account::LoginArgs),
+    /// Sign out: revoke the sign-in and delete it from the keychain.
+    Logout,
+    /// Show the signed-in administrator and account.
+    Whoami,
+    /// List, show, add, edit and delete users.
+    Users(commands::users::UsersArgs),
+    /// List, add, verify and remove e-mail domains.
+    Domains(commands::domains::DomainsArgs),
+    /// List, buy, assign, change, unassign, transfer and remove licences.
+    Licences(commands::licences::LicencesArgs),
+    /// List role groups and set a user's role.
+    Roles(commands::roles::RolesArgs),
+    /// Read or export a user's event log.
+    Events(commands::events::EventsArgs),
     /// Write the CSV template for importing users.
     Template(commands::template::TemplateArgs),
-    /// Check a CSV file of users (offline with --check).
+    /// Check, plan or apply a CSV file of users.
     Import(commands::import::ImportArgs),
     /// Run the reference portal server, or mint API tokens for it.
     Portal(commands::portal::PortalArgs),
@@ -49,10 +69,19 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let options = cli.options;
     let outcome = runtime.block_on(async {
         match cli.command {
+            Command::Login(args) => commands::account::login(&options, args).await,
+            Command::Logout => commands::account::logout(&options).await,
+            Command::Whoami => commands::account::whoami(&options).await,
+            Command::Users(args) => commands::users::run(&options, args).await,
+            Command::Domains(args) => commands::domains::run(&options, args).await,
+            Command::Licences(args) => commands::licences::run(&options, args).await,
+            Command::Roles(args) => commands::roles::run(&options, args).await,
+            Command::Events(args) => commands::events::run(&options, args).await,
             Command::Template(args) => commands::template::run(args).map(|()| Outcome::Done),
-            Command::Import(args) => commands::import::run(args),
+            Command::Import(args) => commands::import::run(&options, args).await,
             Command::Portal(args) => commands::portal::run(args).await.map(|()| Outcome::Done),
         }
     });

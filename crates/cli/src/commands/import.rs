@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 use sxadmin_core::csv::{self, Issue, ReadOptions};
 
-use super::{Outcome, UsageError};
+use super::{GlobalOptions, Outcome, UsageError};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -16,9 +16,6 @@ pub struct ImportArgs {
     /// Validate the file alone, offline; nothing is sent to the portal.
     #[arg(long)]
     check: bool,
-    /// Print the result as JSON for scripts.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,7 +41,7 @@ struct RowReport<'a> {
     errors: &'a [Issue],
 }
 
-pub fn run(args: ImportArgs) -> anyhow::Result<Outcome> {
+pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Outcome> {
     if !args.check {
         return Err(UsageError(
             "applying an import needs a signed-in portal session, which this version of \
@@ -78,7 +75,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Outcome> {
         rows,
         warnings: &parsed.warnings,
     };
-    if args.json {
+    if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_readable(&args.file, &report);

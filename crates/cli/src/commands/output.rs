@@ -1,0 +1,1 @@
+//! Readable tables for people, JSON for scripts.

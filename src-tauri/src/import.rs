@@ -10,6 +10,8 @@ pub struct PreparedImport {
     pub file_name: String,
     pub file: ParsedFile<'static>,
     pub plan: ImportPlan,
+    /// The SHA-256 of the file, from which the rows' idempotency keys are derived.
+    pub digest: [u8; 32],
     /// One row per file row once the import has run, for "Save results…".
     pub results: Vec<sxadmin_client::core::csv::results::ResultRow>,
 }

@@ -14,6 +14,6 @@ mod url;
 
 pub use admin::{EventRange, Transferred, Unassigned};
 pub use error::ClientError;
-pub use portal::{PortalClient, UserListQuery};
+pub use portal::{PortalClient, RetryPolicy, TokenRenewal, UserListQuery};
 pub use sxadmin_core as core;
 pub use url::PortalUrl;

@@ -178,6 +178,112 @@ async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)
     }
 }
 
+/// What the administrator needs to approve a device sign-in (RFC 8628). Not `Debug`: the
+/// device code is a credential until it is exchanged.
+#[derive(Clone, Deserialize)]
+pub struct DeviceCode {
+    device_code: String,
+    /// The short code to type on the portal's page.
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The page with the code filled in, when the portal offers one.
+    #[serde(default)]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    #[serde(default = "default_interval")]
+    pub interval: u64,
+}
+
+fn default_interval() -> u64 {
+    5
+}
+
+/// The OAuth error of a token request, as RFC 6749 section 5.2 words it.
+#[derive(Deserialize)]
+struct OAuthError {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// The device grant: asks the portal for a code, lets `show` display it, then polls at
+/// the interval the portal asks for until the administrator has approved it elsewhere.
+pub async fn device_sign_in(
+    portal: &PortalUrl,
+    client_id: &str,
+    show: impl FnOnce(&DeviceCode),
+) -> Result<Tokens, SignInError> {
+    let http = http()?;
+    let response = http
+        .post(portal.join("/oauth/device_authorization"))
+        .form(&[("client_id", client_id)])
+        .send()
+        .await
+        .map_err(|e| network(portal, e))?;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
+    if !(200..300).contains(&status) {
+        return Err(refusal(status, &bytes));
+    }
+    let device: DeviceCode = serde_json::from_slice(&bytes).map_err(|e| {
+        SignInError::Client(ClientError::UnexpectedAnswer {
+            status,
+            reason: e.to_string(),
+        })
+    })?;
+    show(&device);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
+    let mut interval = Duration::from_secs(device.interval);
+    loop {
+        // RFC 8628 section 3.5: wait the interval between polls.
+        tokio::time::sleep(interval).await;
+        if tokio::time::Instant::now() >= deadline {
+            return Err(SignInError::TimedOut);
+        }
+        let response = http
+            .post(portal.join("/oauth/token"))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device.device_code.as_str()),
+                ("client_id", client_id),
+            ])
+            .send()
+            .await
+            .map_err(|e| network(portal, e))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                SignInError::Client(ClientError::UnexpectedAnswer {
+                    status,
+                    reason: e.to_string(),
+                })
+            });
+        }
+        match serde_json::from_slice::<OAuthError>(&bytes) {
+            Ok(error) if error.error == "authorization_pending" => {}
+            Ok(error) if error.error == "slow_down" => interval += Duration::from_secs(5),
+            Ok(error) if error.error == "expired_token" => return Err(SignInError::TimedOut),
+            Ok(error) => {
+                return Err(SignInError::Refused(
+                    error.error_description.unwrap_or(error.error),
+                ))
+            }
+            Err(_) => return Err(refusal(status, &bytes)),
+        }
+    }
+}
+
+fn refusal(status: u16, bytes: &[u8]) -> SignInError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => SignInError::Client(ClientError::Portal { status, body }),
+        Err(e) => SignInError::Client(ClientError::UnexpectedAnswer {
+            status,
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// Exchanges a refresh token for new tokens; the portal rotates the refresh token.
 pub async fn refresh(
     portal: &PortalUrl,
@@ -240,13 +346,7 @@ async fn token_request(portal: &PortalUrl, form: &[(&str, &str)]) -> Result<Toke
             })
         });
     }
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => Err(SignInError::Client(ClientError::Portal { status, body })),
-        Err(e) => Err(SignInError::Client(ClientError::UnexpectedAnswer {
-            status,
-            reason: e.to_string(),
-        })),
-    }
+    Err(refusal(status, &bytes))
 }
 
 #[cfg(test)]

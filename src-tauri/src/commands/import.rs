@@ -7,8 +7,9 @@ use sxadmin_client::core::csv::plan::{build_plan, PortalSnapshot};
 use sxadmin_client::core::csv::results::write_results;
 use sxadmin_client::core::csv::{read, ReadOptions};
 
-use sxadmin_client::core::{BatchOutcome, DomainStatus};
-use sxadmin_client::{PortalClient, UserListQuery};
+use sxadmin_client::core::BatchOutcome;
+use sxadmin_client::import::ApplyOptions;
+use sxadmin_client::PortalClient;
 use tauri::State;
 
 use crate::dialogs;
@@ -114,6 +115,7 @@ async fn prepare(
         file_name,
         file,
         plan,
+        digest: sxadmin_client::import::file_digest(bytes),
         results: Vec::new(),
     };
     let preview = prepared.preview();
@@ -123,35 +125,7 @@ async fn prepare(
 
 /// Every user of the account, the approved domains and the pool, as the plan needs them.
 pub async fn snapshot(client: &PortalClient) -> AppResult<PortalSnapshot> {
-    let mut users = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = client
-            .list_users(&UserListQuery {
-                cursor,
-                limit: Some(1000),
-                ..UserListQuery::default()
-            })
-            .await?;
-        users.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    let approved_domains = client
-        .list_domains()
-        .await?
-        .into_iter()
-        .filter(|domain| domain.status == DomainStatus::Approved)
-        .map(|domain| domain.name)
-        .collect();
-    let pool = client.licence_pool().await?;
-    Ok(PortalSnapshot {
-        users,
-        approved_domains,
-        pool,
-    })
+    Ok(sxadmin_client::import::snapshot(client).await?)
 }
 
 /// One window of the preview table.
@@ -219,16 +193,26 @@ async fn run_import(
     channel: &tauri::ipc::Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
     let snapshot = snapshot(client).await?;
-    let plan = {
+    let (plan, digest) = {
         let guard = state.lock_import()?;
         let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
-        build_plan(&prepared.file, &snapshot)
+        (build_plan(&prepared.file, &snapshot), prepared.digest)
     };
-    let outcome = sxadmin_client::import::apply(client, &plan, &state.cancel, |p| {
-        // A closed window cannot receive progress; the import goes on regardless.
-        let _ = channel.send(ImportProgress::from(p));
-    })
-    .await?;
+    let me = client.me().await?;
+    let scope = sxadmin_client::import::key_scope(me.account.id, &digest);
+    let outcome = sxadmin_client::import::apply(
+        client,
+        &plan,
+        &scope,
+        &ApplyOptions::default(),
+        &state.cancel,
+        |p| {
+            // A closed window cannot receive progress; the import goes on regardless.
+            let _ = channel.send(ImportProgress::from(p));
+        },
+    )
+    .await;
+
     let report = ImportReport {
         progress: ImportProgress::from(&outcome.progress),
         cancelled: outcome.cancelled,

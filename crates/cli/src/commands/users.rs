@@ -1,12 +1,302 @@
 //! `sxadmin users`.
 
-use clap::Args;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use sxadmin_client::UserListQuery;
+use sxadmin_core::{Language, NewUser, Role, User, UserChanges};
 
-use super::{GlobalOptions, Outcome};
+use super::output::{self, Table};
+use super::{GlobalOptions, Outcome, UsageError};
 
 #[derive(Debug, Args)]
-pub struct UsersArgs {}
+pub struct UsersArgs {
+    #[command(subcommand)]
+    command: UsersCommand,
+}
 
-pub async fn run(_options: &GlobalOptions, _args: UsersArgs) -> anyhow::Result<Outcome> {
-    Err(super::UsageError("not available yet".into()).into())
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// List the account's users (every page, unless --limit).
+    List(ListArgs),
+    /// Show one user.
+    Show {
+        /// The user's e-mail address.
+        email: String,
+    },
+    /// Add a user; the address's domain must be approved for the account.
+    Add(AddArgs),
+    /// Change a user's names, role, language or whether they can sign in.
+    Edit(EditArgs),
+    /// Delete a user; a licence they held goes back to the pool.
+    Delete {
+        /// The user's e-mail address.
+        email: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only users whose e-mail address or name contains this text.
+    #[arg(long)]
+    search: Option<String>,
+    /// At most this many users.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct AddArgs {
+    /// The new user's e-mail address.
+    email: String,
+    #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    /// `user` (the default) or `administrator`.
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// `en` (the default) or `fr`.
+    #[arg(long, value_parser = parse_language)]
+    language: Option<Language>,
+}
+
+#[derive(Debug, Args)]
+struct EditArgs {
+    /// The user's e-mail address.
+    email: String,
+    #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    /// `user` or `administrator`.
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// `en` or `fr`.
+    #[arg(long, value_parser = parse_language)]
+    language: Option<Language>,
+    /// Let the user sign in again.
+    #[arg(long, conflicts_with = "disable")]
+    enable: bool,
+    /// Stop the user from signing in, keeping the account, licence and logs.
+    #[arg(long)]
+    disable: bool,
+}
+
+/// Accepts the wire spellings plus the words the portal's pages use.
+pub fn parse_role(text: &str) -> Result<Role, String> {
+    match text.trim().to_lowercase().as_str() {
+        "user" | "standard" | "standard-user" | "standard_user" => Ok(Role::User),
+        "administrator" | "admin" => Ok(Role::Administrator),
+        _ => Err(format!(
+            "\"{text}\" is not a role; use `user` or `administrator`"
+        )),
+    }
+}
+
+pub fn parse_language(text: &str) -> Result<Language, String> {
+    match text.trim().to_lowercase().as_str() {
+        "en" | "english" => Ok(Language::En),
+        "fr" | "french" | "français" | "francais" => Ok(Language::Fr),
+        _ => Err(format!("\"{text}\" is not a language; use `en` or `fr`")),
+    }
+}
+
+pub async fn run(options: &GlobalOptions, args: UsersArgs) -> anyhow::Result<Outcome> {
+    match args.command {
+        UsersCommand::List(args) => list(options, args).await,
+        UsersCommand::Show { email } => show(options, &email).await,
+        UsersCommand::Add(args) => add(options, args).await,
+        UsersCommand::Edit(args) => edit(options, args).await,
+        UsersCommand::Delete { email } => delete(options, &email).await,
+    }
+}
+
+/// The most rows the portal hands out per page.
+const PAGE: u32 = 1000;
+
+async fn list(options: &GlobalOptions, args: ListArgs) -> anyhow::Result<Outcome> {
+    let client = super::connect::client(options).await?;
+    let mut users: Vec<User> = Vec::new();
+    let mut query = UserListQuery {
+        search: args.search.filter(|s| !s.trim().is_empty()),
+        ..UserListQuery::default()
+    };
+    let mut total = 0;
+    loop {
+        let wanted = match args.limit {
+            Some(limit) => {
+                let left = (limit as usize).saturating_sub(users.len());
+                if left == 0 {
+                    break;
+                }
+                u32::try_from(left).unwrap_or(PAGE).min(PAGE)
+            }
+            None => PAGE,
+        };
+        query.limit = Some(wanted);
+        let page = client.list_users(&query).await?;
+        total = page.total;
+        let got = page.items.len();
+        users.extend(page.items);
+        // A page without rows but with a cursor would loop for ever; stop on it too.
+        match page.next_cursor {
+            Some(cursor) if got > 0 => query.cursor = Some(cursor),
+            _ => break,
+        }
+    }
+    if options.json {
+        output::print_json(&users)?;
+        return Ok(Outcome::Done);
+    }
+    let mut table = Table::new(&["EMAIL", "NAME", "ROLE", "LANGUAGE", "LICENCE", "ACTIVE"]);
+    for user in &users {
+        table.row(vec![
+            user.email.clone(),
+            full_name(user),
+            user.role.to_string(),
+            user.language.to_string(),
+            licence_cell(user),
+            output::yes_no(user.active),
+        ]);
+    }
+    table.print();
+    let shown = users.len();
+    if i64::try_from(shown).is_ok_and(|shown| shown < total) {
+        println!("{shown} of {total} users shown.");
+    } else {
+        println!("{shown} user{}.", if shown == 1 { "" } else { "s" });
+    }
+    Ok(Outcome::Done)
+}
+
+async fn show(options: &GlobalOptions, email: &str) -> anyhow::Result<Outcome> {
+    let client = super::connect::client(options).await?;
+    let user = client.lookup_user(email.trim()).await?;
+    if options.json {
+        output::print_json(&user)?;
+    } else {
+        print!("{}", describe(&user));
+    }
+    Ok(Outcome::Done)
+}
+
+async fn add(options: &GlobalOptions, args: AddArgs) -> anyhow::Result<Outcome> {
+    let client = super::connect::client(options).await?;
+    let user = client
+        .create_user(&NewUser {
+            email: args.email.trim().to_owned(),
+            first_name: args.first_name.unwrap_or_default(),
+            last_name: args.last_name.unwrap_or_default(),
+            language: args.language,
+            role: args.role,
+        })
+        .await?;
+    output::done(
+        options,
+        &format!("Added {} ({}, {}).", user.email, user.role, user.language),
+        &user,
+    )?;
+    Ok(Outcome::Done)
+}
+
+async fn edit(options: &GlobalOptions, args: EditArgs) -> anyhow::Result<Outcome> {
+    let changes = UserChanges {
+        first_name: args.first_name,
+        last_name: args.last_name,
+        language: args.language,
+        role: args.role,
+        active: match (args.enable, args.disable) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    };
+    if changes.is_empty() {
+        return Err(UsageError(format!(
+            "nothing to change for {}: pass --first-name, --last-name, --role, --language, \
+             --enable or --disable",
+            args.email.trim()
+        ))
+        .into());
+    }
+    let client = super::connect::client(options).await?;
+    let user = client.lookup_user(args.email.trim()).await?;
+    let updated = client.update_user(user.id, &changes).await?;
+    let message = if updated == user {
+        format!("{} already had those details; nothing changed.", user.email)
+    } else {
+        format!("Updated {}.", updated.email)
+    };
+    output::done(options, &message, &updated)?;
+    Ok(Outcome::Done)
+}
+
+#[derive(Serialize)]
+struct Deleted<'a> {
+    deleted: &'a User,
+}
+
+async fn delete(options: &GlobalOptions, email: &str) -> anyhow::Result<Outcome> {
+    let client = super::connect::client(options).await?;
+    let user = client.lookup_user(email.trim()).await?;
+    let licence = match &user.licence {
+        Some(held) => format!(" Their {} licence goes back to the pool.", held.tier),
+        None => String::new(),
+    };
+    output::confirm(
+        options,
+        &format!(
+            "Deleting {} removes the user from the account for good; they can no longer sign \
+             in or send.{licence}",
+            user.email
+        ),
+    )?;
+    client.delete_user(user.id).await?;
+    output::done(
+        options,
+        &format!("Deleted {}.", user.email),
+        &Deleted { deleted: &user },
+    )?;
+    Ok(Outcome::Done)
+}
+
+pub fn full_name(user: &User) -> String {
+    format!("{} {}", user.first_name.trim(), user.last_name.trim())
+        .trim()
+        .to_owned()
+}
+
+pub fn licence_cell(user: &User) -> String {
+    user.licence
+        .as_ref()
+        .map(|l| l.tier.to_string())
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+fn describe(user: &User) -> String {
+    let mut table = Table::new(&["FIELD", "VALUE"]);
+    let group = user
+        .role_group_id
+        .map(|id| format!("#{id}"))
+        .unwrap_or_else(|| "-".to_owned());
+    let licence = user
+        .licence
+        .as_ref()
+        .map(|l| format!("{} (licence #{})", l.tier, l.id))
+        .unwrap_or_else(|| "-".to_owned());
+    for (field, value) in [
+        ("email", user.email.clone()),
+        ("first name", user.first_name.clone()),
+        ("last name", user.last_name.clone()),
+        ("role", user.role.to_string()),
+        ("role group", group),
+        ("language", user.language.to_string()),
+        ("licence", licence),
+        ("active", output::yes_no(user.active)),
+        ("created", output::time(user.created_at)),
+        ("updated", output::time(user.updated_at)),
+    ] {
+        table.row(vec![field.to_owned(), value]);
+    }
+    table.render()
 }

@@ -13,7 +13,7 @@ use crate::model::BatchOutcome;
 use crate::spreadsheet::excel_safe;
 
 /// What happened to one row of the imported file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResultRow {
     /// The row's line in the imported file, so the administrator can find it there.

@@ -1,0 +1,657 @@
+//! `sxadmin` administration commands against the real portal on a loopback port: the built
+//! binary is run as a script would run it (token in the environment, no terminal on stdin).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use serde_json::Value;
+use sxadmin_client::core::{DomainStatus, LicenceTier, Role, UserChanges};
+use sxadmin_client::{EventRange, PortalClient, PortalUrl};
+use sxadmin_portal::domains::ApproveEverything;
+use sxadmin_portal::PortalConfig;
+
+struct Portal {
+    dir: tempfile::TempDir,
+    url: String,
+    admin_token: String,
+    user_token: String,
+}
+
+/// A non-administrator of the demo account.
+const STANDARD_USER: &str = "camille.tremblay@demo.example";
+
+impl Portal {
+    async fn start() -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sxadmin_portal::open(&format!(
+            "sqlite://{}",
+            dir.path().join("portal.sqlite").display()
+        ))
+        .await
+        .unwrap();
+        sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
+        let admin_token =
+            sxadmin_portal::mint_personal_token(store.as_ref(), sxadmin_portal::demo::DEMO_ADMIN)
+                .await
+                .unwrap();
+        let user_token = sxadmin_portal::mint_personal_token(store.as_ref(), STANDARD_USER)
+            .await
+            .unwrap();
+        let config = PortalConfig {
+            resolver: Arc::new(ApproveEverything),
+            outbox: Some(dir.path().join("outbox")),
+            ..PortalConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = sxadmin_portal::start(listener, store, config).await.unwrap();
+        Portal {
+            dir,
+            url: running.url,
+            admin_token,
+            user_token,
+        }
+    }
+
+    fn client(&self) -> PortalClient {
+        PortalClient::new(PortalUrl::parse(&self.url).unwrap(), self.admin_token.clone()).unwrap()
+    }
+
+    /// Runs `sxadmin` as the administrator.
+    async fn run(&self, args: &[&str]) -> Run {
+        self.run_as(Some(&self.admin_token), args).await
+    }
+
+    async fn run_as(&self, token: Option<&str>, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sxadmin"));
+        command
+            .args(args)
+            .env("SXADMIN_PORTAL", &self.url)
+            .env("SXADMIN_CONFIG_DIR", self.config_dir())
+            .env("SXADMIN_DATA_DIR", self.dir.path().join("data"))
+            .env_remove("SXADMIN_TOKEN")
+            .env_remove("SXADMIN_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(token) = token {
+            command.env("SXADMIN_TOKEN", token);
+        }
+        let shown = args.join(" ");
+        // The portal serves from this test's runtime, so the wait happens off its threads.
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        Run {
+            args: shown,
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+}
+
+#[derive(Debug)]
+struct Run {
+    args: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "`sxadmin {}` exited {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.args,
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    fn ok(self) -> Run {
+        self.expect(0)
+    }
+
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("`sxadmin {}` printed no JSON ({e}):\n{}", self.args, self.stdout)
+        })
+    }
+}
+
+/// The cells of the table row whose first cell is `key`, split on runs of two spaces.
+fn row<'a>(table: &'a str, key: &str) -> Option<Vec<&'a str>> {
+    table.lines().find_map(|line| {
+        let cells: Vec<&str> = line
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        (cells.first() == Some(&key)).then_some(cells)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_are_added_listed_shown_edited_and_deleted() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+
+    let added = portal
+        .run(&[
+            "users",
+            "add",
+            "zoe.lavoie@demo.example",
+            "--first-name",
+            "Zoé",
+            "--last-name",
+            "Lavoie",
+            "--language",
+            "fr",
+        ])
+        .await
+        .ok();
+    assert!(added.stdout.contains("Added zoe.lavoie@demo.example"), "{}", added.stdout);
+
+    let listed = portal.run(&["users", "list"]).await.ok();
+    let header = listed.stdout.lines().next().unwrap();
+    assert!(header.starts_with("EMAIL"), "{header}");
+    assert!(header.contains("LICENCE"), "{header}");
+    let zoe = row(&listed.stdout, "zoe.lavoie@demo.example").unwrap();
+    assert_eq!(zoe, ["zoe.lavoie@demo.example", "Zoé Lavoie", "user", "fr", "-", "yes"]);
+    // Accented names must not push later columns out of line.
+    let column = |line: &str| line.find(" user ").map(|byte| line[..byte].chars().count());
+    let lea = listed.stdout.lines().find(|l| l.contains("Léa")).unwrap();
+    let noah = listed.stdout.lines().find(|l| l.contains("Noah")).unwrap();
+    assert_eq!(column(lea), column(noah));
+    assert!(listed.stdout.contains("7 users."), "{}", listed.stdout);
+
+    // Paging: one user at a time still returns everybody.
+    let all = portal.run(&["--json", "users", "list"]).await.ok().json();
+    assert_eq!(all.as_array().unwrap().len(), 7);
+    let limited = portal.run(&["users", "list", "--limit", "2", "--json"]).await.ok().json();
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+    let searched = portal
+        .run(&["users", "list", "--search", "lavoie", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(searched[0]["email"], "zoe.lavoie@demo.example");
+    assert_eq!(searched.as_array().unwrap().len(), 1);
+
+    let shown = portal.run(&["users", "show", "zoe.lavoie@demo.example"]).await.ok();
+    assert_eq!(row(&shown.stdout, "first name").unwrap()[1], "Zoé");
+    assert_eq!(row(&shown.stdout, "language").unwrap()[1], "fr");
+    let shown = portal
+        .run(&["users", "show", "ZOE.LAVOIE@demo.example", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(shown["last_name"], "Lavoie");
+
+    let edited = portal
+        .run(&[
+            "users",
+            "edit",
+            "zoe.lavoie@demo.example",
+            "--last-name",
+            "Lavoie-Roy",
+            "--role",
+            "administrator",
+            "--json",
+        ])
+        .await
+        .ok();
+    assert_eq!(edited.json()["last_name"], "Lavoie-Roy");
+    assert!(edited.stderr.contains("Updated zoe.lavoie@demo.example"), "{}", edited.stderr);
+    let now = client.lookup_user("zoe.lavoie@demo.example").await.unwrap();
+    assert_eq!(now.last_name, "Lavoie-Roy");
+    assert_eq!(now.role, Role::Administrator);
+
+    // Nothing to change and unknown users are refused before anything is written.
+    portal
+        .run(&["users", "edit", "zoe.lavoie@demo.example"])
+        .await
+        .expect(2);
+    let missing = portal
+        .run(&["users", "show", "nobody@demo.example"])
+        .await
+        .expect(1);
+    assert!(missing.stderr.contains("error:"), "{}", missing.stderr);
+    portal
+        .run(&["users", "add", "someone@unapproved.example"])
+        .await
+        .expect(1);
+    portal
+        .run(&["users", "add", "x@demo.example", "--role", "boss"])
+        .await
+        .expect(2);
+
+    // With no terminal to ask on and no --yes, nothing is deleted.
+    let refused = portal
+        .run(&["users", "delete", "zoe.lavoie@demo.example"])
+        .await
+        .expect(2);
+    assert!(refused.stderr.contains("pass --yes to confirm"), "{}", refused.stderr);
+    assert!(client.lookup_user("zoe.lavoie@demo.example").await.is_ok());
+
+    let deleted = portal
+        .run(&["users", "delete", "zoe.lavoie@demo.example", "--yes"])
+        .await
+        .ok();
+    assert!(deleted.stdout.contains("Deleted zoe.lavoie@demo.example"), "{}", deleted.stdout);
+    assert!(client.lookup_user("zoe.lavoie@demo.example").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn domains_are_requested_verified_listed_and_removed() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+
+    let added = portal.run(&["domains", "add", "example.org"]).await.ok();
+    let domain = client
+        .list_domains()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "example.org")
+        .unwrap();
+    assert_eq!(domain.status, DomainStatus::Pending);
+    assert!(added.stdout.contains(&domain.txt_record_name), "{}", added.stdout);
+    assert!(added.stdout.contains(&domain.txt_record_value), "{}", added.stdout);
+    assert!(added.stdout.contains("sxadmin domains verify example.org"));
+
+    let listed = portal.run(&["domains", "list"]).await.ok();
+    assert!(listed.stdout.starts_with("DOMAIN"), "{}", listed.stdout);
+    assert_eq!(row(&listed.stdout, "example.org").unwrap()[1], "pending");
+    assert_eq!(row(&listed.stdout, "demo.example").unwrap()[1], "approved");
+
+    // Users of a pending domain cannot be added yet.
+    portal
+        .run(&["users", "add", "ana@example.org"])
+        .await
+        .expect(1);
+
+    let verified = portal
+        .run(&["domains", "verify", "Example.ORG.", "--json"])
+        .await
+        .ok();
+    assert_eq!(verified.json()["status"], "approved");
+    portal.run(&["users", "add", "ana@example.org"]).await.ok();
+
+    let listed = portal.run(&["--json", "domains", "list"]).await.ok().json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"example.org"), "{names:?}");
+
+    let refused = portal
+        .run(&["domains", "remove", "example.org"])
+        .await
+        .expect(2);
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+    assert_eq!(client.list_domains().await.unwrap().len(), 2);
+
+    portal
+        .run(&["domains", "remove", "example.org", "--yes"])
+        .await
+        .ok();
+    let left = client.list_domains().await.unwrap();
+    assert!(left.iter().all(|d| d.name != "example.org"), "{left:?}");
+
+    portal
+        .run(&["domains", "verify", "never-added.example"])
+        .await
+        .expect(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+    let available = |pool: &sxadmin_client::core::LicencePool, tier| {
+        pool.tier(tier).map(|t| t.available).unwrap()
+    };
+
+    let listed = portal.run(&["licences", "list"]).await.ok();
+    assert_eq!(row(&listed.stdout, "eco").unwrap(), ["eco", "10", "0", "10"]);
+    assert_eq!(row(&listed.stdout, "pro").unwrap(), ["pro", "2", "0", "2"]);
+    assert!(listed.stdout.contains("(available)"), "{}", listed.stdout);
+
+    let bought = portal.run(&["licences", "buy", "pro", "3"]).await.ok();
+    assert!(bought.stdout.contains("Bought 3 pro licences"), "{}", bought.stdout);
+    assert_eq!(available(&client.licence_pool().await.unwrap(), LicenceTier::Pro), 5);
+    portal.run(&["licences", "buy", "pro", "0"]).await.expect(2);
+    portal.run(&["licences", "buy", "gold", "1"]).await.expect(2);
+
+    let assigned = portal
+        .run(&["licences", "assign", "noah.gagnon@demo.example", "eco", "--json"])
+        .await
+        .ok();
+    assert_eq!(assigned.json()["licence"]["tier"], "eco");
+    let noah = client.lookup_user("noah.gagnon@demo.example").await.unwrap();
+    assert_eq!(noah.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Eco));
+
+    // Changing the tier keeps the logs, so it needs no confirmation even without a terminal.
+    let changed = portal
+        .run(&["licences", "change", "noah.gagnon@demo.example", "advanced"])
+        .await
+        .ok();
+    assert!(changed.stdout.contains("from eco to advanced"), "{}", changed.stdout);
+    let noah = client.lookup_user("noah.gagnon@demo.example").await.unwrap();
+    assert_eq!(noah.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Advanced));
+
+    // Transferring deletes the holder's logs: refused without --yes, saying what is lost.
+    let refused = portal
+        .run(&["licences", "transfer", "noah.gagnon@demo.example", "lea.roy@demo.example"])
+        .await
+        .expect(2);
+    assert!(refused.stderr.contains("permanently deletes"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("pass --yes to confirm"), "{}", refused.stderr);
+    assert!(client
+        .lookup_user("lea.roy@demo.example")
+        .await
+        .unwrap()
+        .licence
+        .is_none());
+
+    let transferred = portal
+        .run(&[
+            "licences",
+            "transfer",
+            "noah.gagnon@demo.example",
+            "lea.roy@demo.example",
+            "--yes",
+            "--json",
+        ])
+        .await
+        .ok();
+    let answer = transferred.json();
+    assert_eq!(answer["to"]["email"], "lea.roy@demo.example");
+    assert!(answer["from"]["licence"].is_null());
+    let lea = client.lookup_user("lea.roy@demo.example").await.unwrap();
+    assert_eq!(lea.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Advanced));
+
+    // A transfer to someone who already holds a licence is refused before any question.
+    portal
+        .run(&["licences", "assign", "liam.cote@demo.example", "eco"])
+        .await
+        .ok();
+    portal
+        .run(&["licences", "transfer", "lea.roy@demo.example", "liam.cote@demo.example", "--yes"])
+        .await
+        .expect(1);
+
+    // Unassigning the administrator's own licence deletes the administrator's logs: the
+    // warning counts them and the result reports how many went.
+    portal
+        .run(&["licences", "assign", "admin@demo.example", "pro"])
+        .await
+        .ok();
+    let own_logs = client
+        .events(&EventRange {
+            user_id: Some(client.me().await.unwrap().user.id),
+            ..EventRange::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.actor_email.as_deref() == Some("admin@demo.example"))
+        .count();
+    assert!(own_logs > 0);
+    let refused = portal
+        .run(&["licences", "unassign", "admin@demo.example"])
+        .await
+        .expect(2);
+    assert!(
+        refused.stderr.contains(&format!("({own_logs} entries)")),
+        "{}",
+        refused.stderr
+    );
+    let unassigned = portal
+        .run(&["licences", "unassign", "admin@demo.example", "-y"])
+        .await
+        .ok();
+    assert!(
+        unassigned
+            .stdout
+            .contains(&format!("{own_logs} of admin@demo.example's log entries were deleted")),
+        "{}",
+        unassigned.stdout
+    );
+    assert!(client.lookup_user("admin@demo.example").await.unwrap().licence.is_none());
+    portal
+        .run(&["licences", "unassign", "emma.bouchard@demo.example", "--yes"])
+        .await
+        .expect(1);
+
+    // Removing: only an unassigned licence, and only once confirmed.
+    let licences = client.list_licences().await.unwrap();
+    let held = licences.iter().find(|l| l.user_id.is_some()).unwrap();
+    portal
+        .run(&["licences", "remove", &held.id.to_string(), "--yes"])
+        .await
+        .expect(1);
+    let free = licences
+        .iter()
+        .find(|l| l.user_id.is_none() && l.tier == LicenceTier::Pro)
+        .unwrap();
+    let id = free.id.to_string();
+    portal.run(&["licences", "remove", &id]).await.expect(2);
+    assert_eq!(client.list_licences().await.unwrap().len(), licences.len());
+    let removed = portal.run(&["licences", "remove", &id, "--yes"]).await.ok();
+    assert!(removed.stdout.contains(&format!("#{id}")), "{}", removed.stdout);
+    let after = client.list_licences().await.unwrap();
+    assert_eq!(after.len(), licences.len() - 1);
+    assert!(after.iter().all(|l| l.id != free.id));
+
+    let listed = portal.run(&["licences", "list", "--json"]).await.ok().json();
+    assert_eq!(listed["licences"].as_array().unwrap().len(), after.len());
+    assert!(listed["pool"]["tiers"].as_array().unwrap().len() == 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_are_listed_and_set() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+
+    let listed = portal.run(&["roles", "list"]).await.ok();
+    assert!(row(&listed.stdout, "administrator").is_some(), "{}", listed.stdout);
+    assert!(row(&listed.stdout, "user").is_some(), "{}", listed.stdout);
+    let listed = portal.run(&["roles", "list", "--json"]).await.ok().json();
+    assert_eq!(listed["built_in"], serde_json::json!(["user", "administrator"]));
+
+    let set = portal
+        .run(&["roles", "set", "emma.bouchard@demo.example", "administrator"])
+        .await
+        .ok();
+    assert!(set.stdout.contains("is now an administrator"), "{}", set.stdout);
+    let emma = client.lookup_user("emma.bouchard@demo.example").await.unwrap();
+    assert_eq!(emma.role, Role::Administrator);
+
+    portal
+        .run(&["roles", "set", "emma.bouchard@demo.example", "user", "--json"])
+        .await
+        .ok();
+    let emma = client.lookup_user("emma.bouchard@demo.example").await.unwrap();
+    assert_eq!(emma.role, Role::User);
+
+    portal
+        .run(&["roles", "set", "emma.bouchard@demo.example", "owner"])
+        .await
+        .expect(2);
+    portal
+        .run(&["roles", "set", "emma.bouchard@demo.example", "user", "--group", "Nope"])
+        .await
+        .expect(2);
+    // The last administrator cannot be demoted.
+    portal
+        .run(&["roles", "set", "admin@demo.example", "user"])
+        .await
+        .expect(1);
+    let admin = client.lookup_user("admin@demo.example").await.unwrap();
+    assert_eq!(admin.role, Role::Administrator);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_read_as_table_json_and_csv() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+    let liam = client.lookup_user("liam.cote@demo.example").await.unwrap();
+    client
+        .update_user(
+            liam.id,
+            &UserChanges {
+                first_name: Some("William".into()),
+                ..UserChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let table = portal.run(&["events", "liam.cote@demo.example"]).await.ok();
+    assert!(table.stdout.starts_with("WHEN"), "{}", table.stdout);
+    assert!(table.stdout.contains("admin@demo.example"), "{}", table.stdout);
+
+    let json = portal
+        .run(&["events", "liam.cote@demo.example", "--format", "json"])
+        .await
+        .ok()
+        .json();
+    let events = json.as_array().unwrap();
+    assert!(events.len() >= 2, "{json}");
+    assert!(events
+        .iter()
+        .all(|e| e["target"] == "liam.cote@demo.example" || e["target_user_id"] == liam.id));
+    // --json alone means the same as --format json.
+    let same = portal
+        .run(&["--json", "events", "liam.cote@demo.example"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(same.as_array().unwrap().len(), events.len());
+
+    let csv = portal
+        .run(&["events", "liam.cote@demo.example", "--format", "csv"])
+        .await
+        .ok();
+    let expected = client
+        .events_csv(&EventRange {
+            user_id: Some(liam.id),
+            ..EventRange::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(csv.stdout.as_bytes(), expected.as_slice());
+    assert!(csv.stdout.lines().count() > events.len());
+
+    // A range in the far past holds nothing; one around today holds everything.
+    let past = portal
+        .run(&[
+            "events",
+            "liam.cote@demo.example",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2000-12-31",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(past.as_array().unwrap().len(), 0);
+    let wide = portal
+        .run(&[
+            "events",
+            "liam.cote@demo.example",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2999-12-31",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(wide.as_array().unwrap().len(), events.len());
+
+    let bad = portal
+        .run(&["events", "liam.cote@demo.example", "--from", "2026-02-30"])
+        .await
+        .expect(2);
+    assert!(bad.stderr.contains("--from"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("YYYY-MM-DD"), "{}", bad.stderr);
+    let bad = portal
+        .run(&["events", "liam.cote@demo.example", "--to", "31/01/2026"])
+        .await
+        .expect(2);
+    assert!(bad.stderr.contains("--to"), "{}", bad.stderr);
+    portal
+        .run(&[
+            "events",
+            "liam.cote@demo.example",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-01",
+        ])
+        .await
+        .expect(2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_an_administrator_token_nothing_runs() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+
+    let anonymous = portal.run_as(None, &["users", "list"]).await.expect(3);
+    assert!(anonymous.stderr.contains("SXADMIN_TOKEN"), "{}", anonymous.stderr);
+    portal
+        .run_as(Some("sxp_not-a-token"), &["domains", "list"])
+        .await
+        .expect(3);
+
+    for args in [
+        &["users", "list"][..],
+        &["users", "delete", "noah.gagnon@demo.example", "--yes"],
+        &["licences", "list"],
+        &["licences", "buy", "eco", "1"],
+        &["roles", "set", STANDARD_USER, "administrator"],
+        &["events", "noah.gagnon@demo.example"],
+    ] {
+        portal
+            .run_as(Some(&portal.user_token), args)
+            .await
+            .expect(3);
+    }
+    assert!(client.lookup_user("noah.gagnon@demo.example").await.is_ok());
+    let camille = client.lookup_user(STANDARD_USER).await.unwrap();
+    assert_eq!(camille.role, Role::User);
+    assert_eq!(
+        client
+            .licence_pool()
+            .await
+            .unwrap()
+            .tier(LicenceTier::Eco)
+            .unwrap()
+            .purchased,
+        10
+    );
+}

@@ -1,0 +1,417 @@
+//! Applying an import plan to the portal.
+//!
+//! The rows to create or update become jobs: one batch item each, with an idempotency key
+//! derived from the account, the file's content and the row's line, so that a batch sent
+//! again (after a lost answer, a crash, or a second run of the same file) never applies a
+//! row twice. Batches go out a few at a time; a row's licence is set once its user exists.
+//! When the portal stays unreachable or refuses the sign-in, no new batch is sent, the
+//! batches under way finish, and every row not applied says so; a journal (see
+//! [`journal`]) lets the import resume from there.
+//!
+//! Rows the plan marked unchanged or refused are not sent; every row of the file still
+//! gets a line in the results.
+
+pub mod journal;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sxadmin_core::csv::plan::{Action, ImportPlan, PlannedRow, PortalSnapshot};
+use sxadmin_core::csv::results::ResultRow;
+use sxadmin_core::{
+    BatchItem, BatchItemResult, BatchOperation, BatchOutcome, DomainStatus, ErrorCode, Id,
+    LicenceTier, User,
+};
+use tokio::task::JoinSet;
+
+use crate::{ClientError, PortalClient, UserListQuery};
+
+/// Items per batch request: large enough to keep the portal busy, small enough for
+/// frequent progress, well under the portal's limit of 1,000.
+pub const BATCH_SIZE: usize = 250;
+
+/// Batches in flight at once by default.
+pub const CONCURRENCY: usize = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyOptions {
+    pub batch_size: usize,
+    /// Batches in flight at once (at least 1).
+    pub concurrency: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            batch_size: BATCH_SIZE,
+            concurrency: CONCURRENCY,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Rows to send that have been settled.
+    pub done: usize,
+    pub total: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+}
+
+impl Progress {
+    fn count(&mut self, outcome: BatchOutcome) {
+        match outcome {
+            BatchOutcome::Created => self.created += 1,
+            BatchOutcome::Updated => self.updated += 1,
+            BatchOutcome::Unchanged => self.unchanged += 1,
+            BatchOutcome::Error => self.failed += 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub progress: Progress,
+    pub cancelled: bool,
+    /// Why the import stopped before sending every row, when it did.
+    pub stopped: Option<String>,
+    /// One line per row of the file, in file order.
+    pub results: Vec<ResultRow>,
+}
+
+/// One row to send: its batch item and the licence it should hold afterwards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub line: u64,
+    pub email: String,
+    pub item: BatchItem,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<LicenceTier>,
+}
+
+/// What a plan asks for: the jobs to send, and the rows settled without sending anything.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Work {
+    pub jobs: Vec<Job>,
+    pub settled: Vec<ResultRow>,
+}
+
+/// The SHA-256 of an imported file's bytes.
+pub fn file_digest(file: &[u8]) -> [u8; 32] {
+    Sha256::digest(file).into()
+}
+
+/// The part of every idempotency key that names this account and this file's content
+/// (given by [`file_digest`]).
+pub fn key_scope(account: Id, file_digest: &[u8; 32]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(account.to_string().as_bytes());
+    hash.update([0]);
+    hash.update(file_digest);
+    hex(&hash.finalize()[..16])
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Turns a plan into jobs keyed by `scope` (see [`key_scope`]).
+pub fn work(plan: &ImportPlan, scope: &str) -> Work {
+    let mut work = Work::default();
+    for row in &plan.rows {
+        let operation = match &row.action {
+            Action::Create { user, .. } => BatchOperation::Create(user.clone()),
+            Action::Update { changes, .. } => BatchOperation::Update {
+                email: row.email.clone(),
+                changes: changes.clone(),
+            },
+            Action::Unchanged { .. } => {
+                work.settled
+                    .push(result(row, BatchOutcome::Unchanged, String::new()));
+                continue;
+            }
+            Action::Error => {
+                let message = row
+                    .issues
+                    .iter()
+                    .map(|issue| issue.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                work.settled.push(result(row, BatchOutcome::Error, message));
+                continue;
+            }
+        };
+        work.jobs.push(Job {
+            line: row.line,
+            email: row.email.clone(),
+            item: BatchItem {
+                idempotency_key: format!("import-{scope}-{}", row.line),
+                operation,
+            },
+            licence: licence_wanted(row),
+        });
+    }
+    work
+}
+
+/// Applies `plan` in one go, for callers that keep no journal.
+pub async fn apply(
+    client: &PortalClient,
+    plan: &ImportPlan,
+    scope: &str,
+    options: &ApplyOptions,
+    cancel: &AtomicBool,
+    on_progress: impl FnMut(&Progress),
+) -> Outcome {
+    let work = work(plan, scope);
+    run(client, work, options, cancel, on_progress, |_| {}).await
+}
+
+/// Sends `work.jobs`, calling `on_result` as each row is settled (a journal records it)
+/// and `on_progress` after each batch. Never fails as a whole: a row that could not be
+/// applied is an error row saying why.
+pub async fn run(
+    client: &PortalClient,
+    work: Work,
+    options: &ApplyOptions,
+    cancel: &AtomicBool,
+    mut on_progress: impl FnMut(&Progress),
+    mut on_result: impl FnMut(&ResultRow),
+) -> Outcome {
+    let mut progress = Progress {
+        total: work.jobs.len(),
+        ..Progress::default()
+    };
+    let mut results: Vec<ResultRow> = Vec::with_capacity(work.settled.len() + work.jobs.len());
+    for row in work.settled {
+        progress.count(row.outcome);
+        results.push(row);
+    }
+    on_progress(&progress);
+    let mut pending = work.jobs;
+    // Sent in file order: chunks are taken from the front.
+    pending.reverse();
+    let batch_size = options.batch_size.clamp(1, 1000);
+    let concurrency = options.concurrency.max(1);
+    let mut in_flight: JoinSet<Result<Vec<ResultRow>, (Vec<Job>, ClientError)>> = JoinSet::new();
+    let mut cancelled = false;
+    let mut stopped: Option<String> = None;
+    loop {
+        while in_flight.len() < concurrency && !pending.is_empty() && stopped.is_none() {
+            if cancel.load(Ordering::SeqCst) {
+                cancelled = true;
+                break;
+            }
+            let take = batch_size.min(pending.len());
+            let mut chunk = pending.split_off(pending.len() - take);
+            chunk.reverse();
+            let client = client.clone();
+            in_flight.spawn(async move { send_batch(&client, chunk).await });
+        }
+        let Some(joined) = in_flight.join_next().await else {
+            break;
+        };
+        // Rows of a failed request are not recorded as settled: a resumed import sends
+        // them again.
+        let (settled, record) = match joined {
+            Ok(Ok(rows)) => (rows, true),
+            Ok(Err((jobs, error))) => {
+                if stopped.is_none() {
+                    stopped = Some(error.to_string());
+                }
+                let message = format!("not imported: {error}");
+                let rows = jobs
+                    .iter()
+                    .map(|job| job_result(job, BatchOutcome::Error, message.clone()))
+                    .collect();
+                (rows, false)
+            }
+            Err(panicked) => {
+                stopped = Some(format!("an import task failed: {panicked}"));
+                (Vec::new(), false)
+            }
+        };
+        for row in settled {
+            progress.done += 1;
+            progress.count(row.outcome);
+            if record {
+                on_result(&row);
+            }
+            results.push(row);
+        }
+        on_progress(&progress);
+        if cancelled {
+            // Let the batches under way finish; send nothing more.
+            continue;
+        }
+    }
+    let reason = if cancelled {
+        "not imported: the import was cancelled".to_owned()
+    } else {
+        match &stopped {
+            Some(why) => format!("not imported: the import stopped ({why})"),
+            None => String::new(),
+        }
+    };
+    for job in pending.iter().rev() {
+        progress.failed += 1;
+        results.push(job_result(job, BatchOutcome::Error, reason.clone()));
+    }
+    results.sort_by_key(|row| row.line);
+    Outcome {
+        progress,
+        cancelled,
+        stopped,
+        results,
+    }
+}
+
+/// Sends one batch and sets the licences it asks for. A failure of the whole request
+/// hands the jobs back so that they can be reported as not imported.
+async fn send_batch(
+    client: &PortalClient,
+    jobs: Vec<Job>,
+) -> Result<Vec<ResultRow>, (Vec<Job>, ClientError)> {
+    let items = jobs.iter().map(|job| job.item.clone()).collect();
+    let response = match client.apply_batch(items).await {
+        Ok(response) => response,
+        Err(error) => return Err((jobs, error)),
+    };
+    let mut answers: HashMap<String, BatchItemResult> = response
+        .results
+        .into_iter()
+        .map(|answer| (answer.idempotency_key.clone(), answer))
+        .collect();
+    let mut rows = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let Some(answer) = answers.remove(&job.item.idempotency_key) else {
+            rows.push(job_result(
+                job,
+                BatchOutcome::Error,
+                "the portal did not answer for this row; run the import again".into(),
+            ));
+            continue;
+        };
+        let mut outcome = answer.outcome;
+        let mut message = answer.error.map(|e| e.message).unwrap_or_default();
+        if outcome != BatchOutcome::Error {
+            if let (Some(user), Some(tier)) = (answer.user.as_ref(), job.licence) {
+                match ensure_licence(client, user, tier).await {
+                    Ok(changed) => {
+                        if changed && outcome == BatchOutcome::Unchanged {
+                            outcome = BatchOutcome::Updated;
+                        }
+                    }
+                    Err(error) => {
+                        outcome = BatchOutcome::Error;
+                        message = format!("the user was saved but the licence was not: {error}");
+                    }
+                }
+            }
+        }
+        rows.push(job_result(job, outcome, message));
+    }
+    Ok(rows)
+}
+
+/// Gives `user` a licence of `tier`. Assigning is not idempotent, so after a failure the
+/// user is read back: the licence may have been set by a request whose answer was lost,
+/// or by an earlier run of the same import.
+async fn ensure_licence(
+    client: &PortalClient,
+    user: &User,
+    tier: LicenceTier,
+) -> Result<bool, ClientError> {
+    let mut held = user.licence.as_ref().map(|l| l.tier);
+    let mut tries = 0;
+    loop {
+        if held == Some(tier) {
+            return Ok(tries > 0);
+        }
+        tries += 1;
+        let attempt = match held {
+            Some(_) => client.change_licence(user.id, tier).await.map(|_| ()),
+            None => client.assign_licence(user.id, tier).await.map(|_| ()),
+        };
+        let error = match attempt {
+            Ok(()) => return Ok(true),
+            Err(error) => error,
+        };
+        let now = client.get_user(user.id).await?;
+        held = now.licence.as_ref().map(|l| l.tier);
+        if held == Some(tier) {
+            return Ok(true);
+        }
+        let transient = matches!(error, ClientError::Network { .. })
+            || matches!(
+                error.portal_code(),
+                Some(ErrorCode::UserHasLicence | ErrorCode::UserHasNoLicence)
+            );
+        if !transient || tries >= 3 {
+            return Err(error);
+        }
+    }
+}
+
+/// Every user of the account, the approved domains and the pool, as a plan needs them.
+pub async fn snapshot(client: &PortalClient) -> Result<PortalSnapshot, ClientError> {
+    let mut users = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = client
+            .list_users(&UserListQuery {
+                cursor,
+                limit: Some(1000),
+                ..UserListQuery::default()
+            })
+            .await?;
+        users.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let approved_domains = client
+        .list_domains()
+        .await?
+        .into_iter()
+        .filter(|domain| domain.status == DomainStatus::Approved)
+        .map(|domain| domain.name)
+        .collect();
+    let pool = client.licence_pool().await?;
+    Ok(PortalSnapshot {
+        users,
+        approved_domains,
+        pool,
+    })
+}
+
+fn result(row: &PlannedRow, outcome: BatchOutcome, message: String) -> ResultRow {
+    ResultRow {
+        line: row.line,
+        email: row.email.clone(),
+        outcome,
+        message,
+    }
+}
+
+fn job_result(job: &Job, outcome: BatchOutcome, message: String) -> ResultRow {
+    ResultRow {
+        line: job.line,
+        email: job.email.clone(),
+        outcome,
+        message,
+    }
+}
+
+fn licence_wanted(row: &PlannedRow) -> Option<LicenceTier> {
+    match &row.action {
+        Action::Create { licence, .. } => *licence,
+        Action::Update { licence, .. } => licence.map(|change| change.to),
+        _ => None,
+    }
+}

@@ -71,6 +71,35 @@ pub fn code_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// Opens `url` in the system browser. `SXADMIN_BROWSER` names another program to use
+/// (the end-to-end tests drive a headless browser through it).
+pub fn open_in_browser(url: &str) -> Result<(), String> {
+    let spawn = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("{program}: {e}"))
+    };
+    if let Some(program) = std::env::var_os("SXADMIN_BROWSER") {
+        return spawn(&program.to_string_lossy(), &[]);
+    }
+    if cfg!(target_os = "macos") {
+        spawn("open", &[])
+    } else if cfg!(target_os = "windows") {
+        spawn("rundll32", &["url.dll,FileProtocolHandler"])
+    } else if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        Err("there is no graphical session to show a browser in".into())
+    } else {
+        spawn("xdg-open", &[])
+    }
+}
+
 /// Runs the whole browser sign-in. `open_browser` is given the authorisation URL.
 pub async fn browser_sign_in(
     portal: &PortalUrl,

@@ -95,27 +95,8 @@ fn save(state: &AppState, settings: &Settings) -> AppResult<()> {
         .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))
 }
 
-/// Opens `url` in the system browser. `SXADMIN_BROWSER` names another program to use
-/// (the end-to-end tests drive a headless browser through it).
 fn open_browser(url: &str) -> Result<(), String> {
-    let spawn = |program: &str, args: &[&str]| {
-        std::process::Command::new(program)
-            .args(args)
-            .arg(url)
-            .spawn()
-            .map(|_| ())
-            .map_err(|e| format!("{program}: {e}"))
-    };
-    if let Some(program) = std::env::var_os("SXADMIN_BROWSER") {
-        return spawn(&program.to_string_lossy(), &[]);
-    }
-    if cfg!(target_os = "macos") {
-        spawn("open", &[])
-    } else if cfg!(target_os = "windows") {
-        spawn("rundll32", &["url.dll,FileProtocolHandler"])
-    } else {
-        spawn("xdg-open", &[])
-    }
+    sxadmin_client::signin::open_in_browser(url)
 }
 
 async fn portal_session(session: sxadmin_client::session::Session) -> AppResult<Session> {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use sxadmin_client::session::Session;
 use sxadmin_client::{PortalClient, PortalUrl};
 
 use super::{GlobalOptions, NotSignedIn};
@@ -91,9 +92,14 @@ pub async fn client(options: &GlobalOptions) -> anyhow::Result<PortalClient> {
     {
         return Ok(PortalClient::new(portal, token.trim())?);
     }
-    Err(NotSignedIn(format!(
-        "not signed in to {}: run `sxadmin login`, or set SXADMIN_TOKEN to a personal API token",
-        portal.as_str()
-    ))
-    .into())
+    let keychain = std::sync::Arc::new(sxadmin_client::secrets::Keychain::default());
+    match Session::restore(portal.clone(), CLIENT_ID, keychain).await? {
+        Some(session) => Ok(session.client().await?),
+        None => Err(NotSignedIn(format!(
+            "not signed in to {}: run `sxadmin login`, or set SXADMIN_TOKEN to a personal API \
+             token",
+            portal.as_str()
+        ))
+        .into()),
+    }
 }

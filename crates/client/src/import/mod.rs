@@ -192,6 +192,11 @@ pub async fn run(
         results.push(row);
     }
     on_progress(&progress);
+    let every_job: Vec<(u64, String)> = work
+        .jobs
+        .iter()
+        .map(|job| (job.line, job.email.clone()))
+        .collect();
     let mut pending = work.jobs;
     // Sent in file order: chunks are taken from the front.
     pending.reverse();
@@ -260,6 +265,19 @@ pub async fn run(
     for job in pending.iter().rev() {
         progress.failed += 1;
         results.push(job_result(job, BatchOutcome::Error, reason.clone()));
+    }
+    // A task that failed without handing its rows back must still leave them a line.
+    let answered: std::collections::HashSet<u64> = results.iter().map(|row| row.line).collect();
+    for (line, email) in every_job {
+        if !answered.contains(&line) {
+            progress.failed += 1;
+            results.push(ResultRow {
+                line,
+                email,
+                outcome: BatchOutcome::Error,
+                message: "not imported: the import stopped; run it again with --resume".into(),
+            });
+        }
     }
     results.sort_by_key(|row| row.line);
     Outcome {

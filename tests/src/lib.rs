@@ -1,6 +1,8 @@
 //! Shared harness for the end-to-end tests that span several crates; the fixtures they
 //! read live in `tests/fixtures/`.
 
+pub mod proxy;
+
 use std::path::PathBuf;
 
 /// The folder that holds the test fixtures, wherever the tests are run from.

@@ -118,7 +118,14 @@ async fn an_unreachable_portal_is_a_network_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let url = PortalUrl::parse(&format!("http://{addr}")).unwrap();
-    let client = PortalClient::new(url, "token").unwrap();
+    let client =
+        PortalClient::new(url, "token")
+            .unwrap()
+            .with_retry_policy(sxadmin_client::RetryPolicy {
+                attempts: 3,
+                first_delay: std::time::Duration::from_millis(5),
+                ..sxadmin_client::RetryPolicy::default()
+            });
     let error = client.me().await.unwrap_err();
     assert_eq!(error.code(), "network");
     assert!(!error.to_string().contains("token"));

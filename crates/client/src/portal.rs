@@ -271,7 +271,12 @@ impl PortalClient {
             let wait = wait
                 .map(|w| w.min(self.retry.max_retry_after))
                 .unwrap_or_else(|| self.retry.backoff(retries - 1));
-            tracing::debug!(code = error.code(), ?wait, retries, "retrying a portal request");
+            tracing::debug!(
+                code = error.code(),
+                ?wait,
+                retries,
+                "retrying a portal request"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -329,7 +334,9 @@ impl PortalClient {
             {
                 Attempt::Retry(retry_after, error)
             }
-            StatusCode::UNAUTHORIZED if error.portal_code() == Some(ErrorCode::NotAuthenticated) => {
+            StatusCode::UNAUTHORIZED
+                if error.portal_code() == Some(ErrorCode::NotAuthenticated) =>
+            {
                 Attempt::Renew(error)
             }
             _ => Attempt::Fail(error),

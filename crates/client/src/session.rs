@@ -93,9 +93,7 @@ impl Session {
             portal: portal.clone(),
             client_id: client_id.to_owned(),
             secrets,
-            expires: std::sync::Mutex::new(
-                Instant::now() + Duration::from_secs(tokens.expires_in),
-            ),
+            expires: std::sync::Mutex::new(Instant::now() + Duration::from_secs(tokens.expires_in)),
         });
         let client =
             PortalClient::with_renewal(portal, tokens.access_token.clone(), renewal.clone())?;
@@ -166,6 +164,9 @@ impl Session {
         if let Ok(Some(token)) = self.renewal.secrets.get(&name) {
             let _ = signin::revoke(self.portal(), &token).await;
         }
-        self.renewal.secrets.delete(&name).map_err(SignInError::from)
+        self.renewal
+            .secrets
+            .delete(&name)
+            .map_err(SignInError::from)
     }
 }

@@ -301,8 +301,7 @@ struct ApplyReport<'a> {
     rows: &'a [ResultRow],
 }
 
-#[derive(Serialize)]
-#[derive(Clone, Copy)]
+#[derive(Serialize, Clone, Copy)]
 struct ApplySummary {
     rows: usize,
     created: usize,
@@ -431,7 +430,11 @@ async fn apply(
             args.file.display(),
             journal_path.display()
         );
-        if outcome.stopped.as_deref().is_some_and(|w| w.contains("sign")) {
+        if outcome
+            .stopped
+            .as_deref()
+            .is_some_and(|w| w.contains("sign"))
+        {
             return Err(NotSignedIn(why).into());
         }
         return Ok(Outcome::SomeFailed);

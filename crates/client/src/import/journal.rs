@@ -173,12 +173,10 @@ impl Journal {
             reason: e.to_string(),
         })?;
         line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .map_err(|e| JournalError::Write {
-                path: self.path.display().to_string(),
-                reason: e.to_string(),
-            })
+        self.file.write_all(&line).map_err(|e| JournalError::Write {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        })
     }
 }
 

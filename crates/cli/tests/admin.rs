@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use serde_json::Value;
-use sxadmin_client::core::{DomainStatus, LicenceTier, Role, UserChanges};
+use sxadmin_client::core::{
+    BatchItem, BatchOperation, DomainStatus, LicenceTier, NewUser, Role, UserChanges,
+};
 use sxadmin_client::{EventRange, PortalClient, PortalUrl};
 use sxadmin_portal::domains::ApproveEverything;
 use sxadmin_portal::PortalConfig;
@@ -46,7 +48,9 @@ impl Portal {
             ..PortalConfig::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = sxadmin_portal::start(listener, store, config).await.unwrap();
+        let running = sxadmin_portal::start(listener, store, config)
+            .await
+            .unwrap();
         Portal {
             dir,
             url: running.url,
@@ -56,7 +60,11 @@ impl Portal {
     }
 
     fn client(&self) -> PortalClient {
-        PortalClient::new(PortalUrl::parse(&self.url).unwrap(), self.admin_token.clone()).unwrap()
+        PortalClient::new(
+            PortalUrl::parse(&self.url).unwrap(),
+            self.admin_token.clone(),
+        )
+        .unwrap()
     }
 
     /// Runs `sxadmin` as the administrator.
@@ -129,7 +137,10 @@ impl Run {
     #[track_caller]
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("`sxadmin {}` printed no JSON ({e}):\n{}", self.args, self.stdout)
+            panic!(
+                "`sxadmin {}` printed no JSON ({e}):\n{}",
+                self.args, self.stdout
+            )
         })
     }
 }
@@ -165,14 +176,28 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
         ])
         .await
         .ok();
-    assert!(added.stdout.contains("Added zoe.lavoie@demo.example"), "{}", added.stdout);
+    assert!(
+        added.stdout.contains("Added zoe.lavoie@demo.example"),
+        "{}",
+        added.stdout
+    );
 
     let listed = portal.run(&["users", "list"]).await.ok();
     let header = listed.stdout.lines().next().unwrap();
     assert!(header.starts_with("EMAIL"), "{header}");
     assert!(header.contains("LICENCE"), "{header}");
     let zoe = row(&listed.stdout, "zoe.lavoie@demo.example").unwrap();
-    assert_eq!(zoe, ["zoe.lavoie@demo.example", "Zoé Lavoie", "user", "fr", "-", "yes"]);
+    assert_eq!(
+        zoe,
+        [
+            "zoe.lavoie@demo.example",
+            "Zoé Lavoie",
+            "user",
+            "fr",
+            "-",
+            "yes"
+        ]
+    );
     // Accented names must not push later columns out of line.
     let column = |line: &str| line.find(" user ").map(|byte| line[..byte].chars().count());
     let lea = listed.stdout.lines().find(|l| l.contains("Léa")).unwrap();
@@ -180,10 +205,13 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
     assert_eq!(column(lea), column(noah));
     assert!(listed.stdout.contains("7 users."), "{}", listed.stdout);
 
-    // Paging: one user at a time still returns everybody.
     let all = portal.run(&["--json", "users", "list"]).await.ok().json();
     assert_eq!(all.as_array().unwrap().len(), 7);
-    let limited = portal.run(&["users", "list", "--limit", "2", "--json"]).await.ok().json();
+    let limited = portal
+        .run(&["users", "list", "--limit", "2", "--json"])
+        .await
+        .ok()
+        .json();
     assert_eq!(limited.as_array().unwrap().len(), 2);
     let searched = portal
         .run(&["users", "list", "--search", "lavoie", "--json"])
@@ -193,7 +221,10 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
     assert_eq!(searched[0]["email"], "zoe.lavoie@demo.example");
     assert_eq!(searched.as_array().unwrap().len(), 1);
 
-    let shown = portal.run(&["users", "show", "zoe.lavoie@demo.example"]).await.ok();
+    let shown = portal
+        .run(&["users", "show", "zoe.lavoie@demo.example"])
+        .await
+        .ok();
     assert_eq!(row(&shown.stdout, "first name").unwrap()[1], "Zoé");
     assert_eq!(row(&shown.stdout, "language").unwrap()[1], "fr");
     let shown = portal
@@ -217,7 +248,11 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
         .await
         .ok();
     assert_eq!(edited.json()["last_name"], "Lavoie-Roy");
-    assert!(edited.stderr.contains("Updated zoe.lavoie@demo.example"), "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains("Updated zoe.lavoie@demo.example"),
+        "{}",
+        edited.stderr
+    );
     let now = client.lookup_user("zoe.lavoie@demo.example").await.unwrap();
     assert_eq!(now.last_name, "Lavoie-Roy");
     assert_eq!(now.role, Role::Administrator);
@@ -246,15 +281,62 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
         .run(&["users", "delete", "zoe.lavoie@demo.example"])
         .await
         .expect(2);
-    assert!(refused.stderr.contains("pass --yes to confirm"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("pass --yes to confirm"),
+        "{}",
+        refused.stderr
+    );
     assert!(client.lookup_user("zoe.lavoie@demo.example").await.is_ok());
 
     let deleted = portal
         .run(&["users", "delete", "zoe.lavoie@demo.example", "--yes"])
         .await
         .ok();
-    assert!(deleted.stdout.contains("Deleted zoe.lavoie@demo.example"), "{}", deleted.stdout);
+    assert!(
+        deleted.stdout.contains("Deleted zoe.lavoie@demo.example"),
+        "{}",
+        deleted.stdout
+    );
     assert!(client.lookup_user("zoe.lavoie@demo.example").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_list_follows_the_cursor_past_one_page() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+    // The portal hands out at most 1,000 users per page.
+    for batch in 0..2 {
+        let items = (0..600)
+            .map(|n| BatchItem {
+                idempotency_key: format!("{batch}-{n}"),
+                operation: BatchOperation::Create(NewUser {
+                    email: format!("person.{batch}.{n}@demo.example"),
+                    ..NewUser::default()
+                }),
+            })
+            .collect();
+        client.apply_batch(items).await.unwrap();
+    }
+    let all = portal.run(&["users", "list", "--json"]).await.ok().json();
+    let emails: std::collections::BTreeSet<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), 1206);
+    let limited = portal
+        .run(&["users", "list", "--limit", "1100", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(limited.as_array().unwrap().len(), 1100);
+    let table = portal.run(&["users", "list", "--limit", "3"]).await.ok();
+    assert!(
+        table.stdout.contains("3 of 1206 users shown."),
+        "{}",
+        table.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -271,8 +353,16 @@ async fn domains_are_requested_verified_listed_and_removed() {
         .find(|d| d.name == "example.org")
         .unwrap();
     assert_eq!(domain.status, DomainStatus::Pending);
-    assert!(added.stdout.contains(&domain.txt_record_name), "{}", added.stdout);
-    assert!(added.stdout.contains(&domain.txt_record_value), "{}", added.stdout);
+    assert!(
+        added.stdout.contains(&domain.txt_record_name),
+        "{}",
+        added.stdout
+    );
+    assert!(
+        added.stdout.contains(&domain.txt_record_value),
+        "{}",
+        added.stdout
+    );
     assert!(added.stdout.contains("sxadmin domains verify example.org"));
 
     let listed = portal.run(&["domains", "list"]).await.ok();
@@ -331,40 +421,88 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
     };
 
     let listed = portal.run(&["licences", "list"]).await.ok();
-    assert_eq!(row(&listed.stdout, "eco").unwrap(), ["eco", "10", "0", "10"]);
+    assert_eq!(
+        row(&listed.stdout, "eco").unwrap(),
+        ["eco", "10", "0", "10"]
+    );
     assert_eq!(row(&listed.stdout, "pro").unwrap(), ["pro", "2", "0", "2"]);
     assert!(listed.stdout.contains("(available)"), "{}", listed.stdout);
 
     let bought = portal.run(&["licences", "buy", "pro", "3"]).await.ok();
-    assert!(bought.stdout.contains("Bought 3 pro licences"), "{}", bought.stdout);
-    assert_eq!(available(&client.licence_pool().await.unwrap(), LicenceTier::Pro), 5);
+    assert!(
+        bought.stdout.contains("Bought 3 pro licences"),
+        "{}",
+        bought.stdout
+    );
+    assert_eq!(
+        available(&client.licence_pool().await.unwrap(), LicenceTier::Pro),
+        5
+    );
     portal.run(&["licences", "buy", "pro", "0"]).await.expect(2);
-    portal.run(&["licences", "buy", "gold", "1"]).await.expect(2);
+    portal
+        .run(&["licences", "buy", "gold", "1"])
+        .await
+        .expect(2);
 
     let assigned = portal
-        .run(&["licences", "assign", "noah.gagnon@demo.example", "eco", "--json"])
+        .run(&[
+            "licences",
+            "assign",
+            "noah.gagnon@demo.example",
+            "eco",
+            "--json",
+        ])
         .await
         .ok();
     assert_eq!(assigned.json()["licence"]["tier"], "eco");
-    let noah = client.lookup_user("noah.gagnon@demo.example").await.unwrap();
-    assert_eq!(noah.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Eco));
+    let noah = client
+        .lookup_user("noah.gagnon@demo.example")
+        .await
+        .unwrap();
+    assert_eq!(
+        noah.licence.as_ref().map(|l| l.tier),
+        Some(LicenceTier::Eco)
+    );
 
     // Changing the tier keeps the logs, so it needs no confirmation even without a terminal.
     let changed = portal
         .run(&["licences", "change", "noah.gagnon@demo.example", "advanced"])
         .await
         .ok();
-    assert!(changed.stdout.contains("from eco to advanced"), "{}", changed.stdout);
-    let noah = client.lookup_user("noah.gagnon@demo.example").await.unwrap();
-    assert_eq!(noah.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Advanced));
+    assert!(
+        changed.stdout.contains("from eco to advanced"),
+        "{}",
+        changed.stdout
+    );
+    let noah = client
+        .lookup_user("noah.gagnon@demo.example")
+        .await
+        .unwrap();
+    assert_eq!(
+        noah.licence.as_ref().map(|l| l.tier),
+        Some(LicenceTier::Advanced)
+    );
 
     // Transferring deletes the holder's logs: refused without --yes, saying what is lost.
     let refused = portal
-        .run(&["licences", "transfer", "noah.gagnon@demo.example", "lea.roy@demo.example"])
+        .run(&[
+            "licences",
+            "transfer",
+            "noah.gagnon@demo.example",
+            "lea.roy@demo.example",
+        ])
         .await
         .expect(2);
-    assert!(refused.stderr.contains("permanently deletes"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("pass --yes to confirm"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("permanently deletes"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("pass --yes to confirm"),
+        "{}",
+        refused.stderr
+    );
     assert!(client
         .lookup_user("lea.roy@demo.example")
         .await
@@ -387,7 +525,10 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
     assert_eq!(answer["to"]["email"], "lea.roy@demo.example");
     assert!(answer["from"]["licence"].is_null());
     let lea = client.lookup_user("lea.roy@demo.example").await.unwrap();
-    assert_eq!(lea.licence.as_ref().map(|l| l.tier), Some(LicenceTier::Advanced));
+    assert_eq!(
+        lea.licence.as_ref().map(|l| l.tier),
+        Some(LicenceTier::Advanced)
+    );
 
     // A transfer to someone who already holds a licence is refused before any question.
     portal
@@ -395,7 +536,13 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
         .await
         .ok();
     portal
-        .run(&["licences", "transfer", "lea.roy@demo.example", "liam.cote@demo.example", "--yes"])
+        .run(&[
+            "licences",
+            "transfer",
+            "lea.roy@demo.example",
+            "liam.cote@demo.example",
+            "--yes",
+        ])
         .await
         .expect(1);
 
@@ -430,15 +577,25 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
         .await
         .ok();
     assert!(
-        unassigned
-            .stdout
-            .contains(&format!("{own_logs} of admin@demo.example's log entries were deleted")),
+        unassigned.stdout.contains(&format!(
+            "{own_logs} of admin@demo.example's log entries were deleted"
+        )),
         "{}",
         unassigned.stdout
     );
-    assert!(client.lookup_user("admin@demo.example").await.unwrap().licence.is_none());
+    assert!(client
+        .lookup_user("admin@demo.example")
+        .await
+        .unwrap()
+        .licence
+        .is_none());
     portal
-        .run(&["licences", "unassign", "emma.bouchard@demo.example", "--yes"])
+        .run(&[
+            "licences",
+            "unassign",
+            "emma.bouchard@demo.example",
+            "--yes",
+        ])
         .await
         .expect(1);
 
@@ -457,12 +614,20 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
     portal.run(&["licences", "remove", &id]).await.expect(2);
     assert_eq!(client.list_licences().await.unwrap().len(), licences.len());
     let removed = portal.run(&["licences", "remove", &id, "--yes"]).await.ok();
-    assert!(removed.stdout.contains(&format!("#{id}")), "{}", removed.stdout);
+    assert!(
+        removed.stdout.contains(&format!("#{id}")),
+        "{}",
+        removed.stdout
+    );
     let after = client.list_licences().await.unwrap();
     assert_eq!(after.len(), licences.len() - 1);
     assert!(after.iter().all(|l| l.id != free.id));
 
-    let listed = portal.run(&["licences", "list", "--json"]).await.ok().json();
+    let listed = portal
+        .run(&["licences", "list", "--json"])
+        .await
+        .ok()
+        .json();
     assert_eq!(listed["licences"].as_array().unwrap().len(), after.len());
     assert!(listed["pool"]["tiers"].as_array().unwrap().len() == 3);
 }
@@ -473,24 +638,52 @@ async fn roles_are_listed_and_set() {
     let client = portal.client();
 
     let listed = portal.run(&["roles", "list"]).await.ok();
-    assert!(row(&listed.stdout, "administrator").is_some(), "{}", listed.stdout);
+    assert!(
+        row(&listed.stdout, "administrator").is_some(),
+        "{}",
+        listed.stdout
+    );
     assert!(row(&listed.stdout, "user").is_some(), "{}", listed.stdout);
     let listed = portal.run(&["roles", "list", "--json"]).await.ok().json();
-    assert_eq!(listed["built_in"], serde_json::json!(["user", "administrator"]));
+    assert_eq!(
+        listed["built_in"],
+        serde_json::json!(["user", "administrator"])
+    );
 
     let set = portal
-        .run(&["roles", "set", "emma.bouchard@demo.example", "administrator"])
+        .run(&[
+            "roles",
+            "set",
+            "emma.bouchard@demo.example",
+            "administrator",
+        ])
         .await
         .ok();
-    assert!(set.stdout.contains("is now an administrator"), "{}", set.stdout);
-    let emma = client.lookup_user("emma.bouchard@demo.example").await.unwrap();
+    assert!(
+        set.stdout.contains("is now an administrator"),
+        "{}",
+        set.stdout
+    );
+    let emma = client
+        .lookup_user("emma.bouchard@demo.example")
+        .await
+        .unwrap();
     assert_eq!(emma.role, Role::Administrator);
 
     portal
-        .run(&["roles", "set", "emma.bouchard@demo.example", "user", "--json"])
+        .run(&[
+            "roles",
+            "set",
+            "emma.bouchard@demo.example",
+            "user",
+            "--json",
+        ])
         .await
         .ok();
-    let emma = client.lookup_user("emma.bouchard@demo.example").await.unwrap();
+    let emma = client
+        .lookup_user("emma.bouchard@demo.example")
+        .await
+        .unwrap();
     assert_eq!(emma.role, Role::User);
 
     portal
@@ -498,7 +691,14 @@ async fn roles_are_listed_and_set() {
         .await
         .expect(2);
     portal
-        .run(&["roles", "set", "emma.bouchard@demo.example", "user", "--group", "Nope"])
+        .run(&[
+            "roles",
+            "set",
+            "emma.bouchard@demo.example",
+            "user",
+            "--group",
+            "Nope",
+        ])
         .await
         .expect(2);
     // The last administrator cannot be demoted.
@@ -528,7 +728,11 @@ async fn events_read_as_table_json_and_csv() {
 
     let table = portal.run(&["events", "liam.cote@demo.example"]).await.ok();
     assert!(table.stdout.starts_with("WHEN"), "{}", table.stdout);
-    assert!(table.stdout.contains("admin@demo.example"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("admin@demo.example"),
+        "{}",
+        table.stdout
+    );
 
     let json = portal
         .run(&["events", "liam.cote@demo.example", "--format", "json"])
@@ -621,8 +825,16 @@ async fn without_an_administrator_token_nothing_runs() {
     let portal = Portal::start().await;
     let client = portal.client();
 
-    let anonymous = portal.run_as(None, &["users", "list"]).await.expect(3);
-    assert!(anonymous.stderr.contains("SXADMIN_TOKEN"), "{}", anonymous.stderr);
+    let anonymous = portal.run_as(None, &["users", "list"]).await;
+    // With or without a keychain service (a headless server has none), no kept sign-in
+    // and no token is "not signed in".
+    let anonymous = anonymous.expect(3);
+    assert!(
+        anonymous.stderr.contains("SXADMIN_TOKEN"),
+        "{}",
+        anonymous.stderr
+    );
+    assert!(anonymous.stdout.is_empty(), "{}", anonymous.stdout);
     portal
         .run_as(Some("sxp_not-a-token"), &["domains", "list"])
         .await

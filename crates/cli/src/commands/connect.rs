@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sxadmin_client::session::Session;
+use sxadmin_client::signin::SignInError;
 use sxadmin_client::{PortalClient, PortalUrl};
 
 use super::{GlobalOptions, NotSignedIn};
@@ -93,7 +94,19 @@ pub async fn client(options: &GlobalOptions) -> anyhow::Result<PortalClient> {
         return Ok(PortalClient::new(portal, token.trim())?);
     }
     let keychain = std::sync::Arc::new(sxadmin_client::secrets::Keychain::default());
-    match Session::restore(portal.clone(), CLIENT_ID, keychain).await? {
+    let restored = match Session::restore(portal.clone(), CLIENT_ID, keychain).await {
+        Ok(restored) => restored,
+        // Without a keychain there can be no kept sign-in.
+        Err(SignInError::Keychain(error)) => {
+            return Err(NotSignedIn(format!(
+                "not signed in to {}: {error}; set SXADMIN_TOKEN to a personal API token",
+                portal.as_str()
+            ))
+            .into())
+        }
+        Err(other) => return Err(other.into()),
+    };
+    match restored {
         Some(session) => Ok(session.client().await?),
         None => Err(NotSignedIn(format!(
             "not signed in to {}: run `sxadmin login`, or set SXADMIN_TOKEN to a personal API \

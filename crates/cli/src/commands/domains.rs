@@ -78,7 +78,11 @@ async fn list(options: &GlobalOptions, client: &PortalClient) -> anyhow::Result<
     Ok(Outcome::Done)
 }
 
-async fn add(options: &GlobalOptions, client: &PortalClient, name: &str) -> anyhow::Result<Outcome> {
+async fn add(
+    options: &GlobalOptions,
+    client: &PortalClient,
+    name: &str,
+) -> anyhow::Result<Outcome> {
     let domain = client.request_domain(name.trim()).await?;
     let message = format!(
         "Requested {name}. Publish this DNS TXT record, then run `sxadmin domains verify {name}`:\n  \

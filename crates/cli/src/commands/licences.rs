@@ -178,7 +178,10 @@ async fn unassign(
 ) -> anyhow::Result<Outcome> {
     let user = client.lookup_user(email.trim()).await?;
     let Some(held) = user.licence.clone() else {
-        anyhow::bail!("{} holds no licence; there is nothing to unassign", user.email);
+        anyhow::bail!(
+            "{} holds no licence; there is nothing to unassign",
+            user.email
+        );
     };
     let logs = logs_lost(client, &user).await;
     output::confirm(
@@ -215,7 +218,10 @@ async fn transfer(
     let receiver = client.lookup_user(to.trim()).await?;
     // Refused here too, so that nobody is asked to confirm a transfer that cannot happen.
     let Some(held) = giver.licence.clone() else {
-        anyhow::bail!("{} holds no licence; there is nothing to transfer", giver.email);
+        anyhow::bail!(
+            "{} holds no licence; there is nothing to transfer",
+            giver.email
+        );
     };
     if giver.id == receiver.id {
         return Err(super::UsageError(format!(

@@ -179,7 +179,10 @@ mod tests {
 
     #[test]
     fn times_drop_fractions_of_a_second() {
-        assert_eq!(time("2026-01-31 08:00:00.123456 UTC"), "2026-01-31 08:00:00 UTC");
+        assert_eq!(
+            time("2026-01-31 08:00:00.123456 UTC"),
+            "2026-01-31 08:00:00 UTC"
+        );
         assert_eq!(time("2026-01-31 08:00:00 UTC"), "2026-01-31 08:00:00 UTC");
     }
 }

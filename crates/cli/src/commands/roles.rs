@@ -81,7 +81,11 @@ fn permissions(permissions: &[Permission]) -> String {
         .join(", ")
 }
 
-async fn set(options: &GlobalOptions, client: &PortalClient, args: SetArgs) -> anyhow::Result<Outcome> {
+async fn set(
+    options: &GlobalOptions,
+    client: &PortalClient,
+    args: SetArgs,
+) -> anyhow::Result<Outcome> {
     let user = client.lookup_user(args.email.trim()).await?;
     let (group_id, group_name) = match (&args.group, args.no_group) {
         (Some(name), _) => {

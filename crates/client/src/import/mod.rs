@@ -202,7 +202,7 @@ pub async fn run(
     pending.reverse();
     let batch_size = options.batch_size.clamp(1, 1000);
     let concurrency = options.concurrency.max(1);
-    let mut in_flight: JoinSet<Result<Vec<ResultRow>, (Vec<Job>, ClientError)>> = JoinSet::new();
+    let mut in_flight: JoinSet<BatchResult> = JoinSet::new();
     let mut cancelled = false;
     let mut stopped: Option<String> = None;
     loop {
@@ -288,12 +288,12 @@ pub async fn run(
     }
 }
 
+/// The rows of a batch, or its jobs handed back with why the request failed.
+type BatchResult = Result<Vec<ResultRow>, (Vec<Job>, ClientError)>;
+
 /// Sends one batch and sets the licences it asks for. A failure of the whole request
 /// hands the jobs back so that they can be reported as not imported.
-async fn send_batch(
-    client: &PortalClient,
-    jobs: Vec<Job>,
-) -> Result<Vec<ResultRow>, (Vec<Job>, ClientError)> {
+async fn send_batch(client: &PortalClient, jobs: Vec<Job>) -> BatchResult {
     let items = jobs.iter().map(|job| job.item.clone()).collect();
     let response = match client.apply_batch(items).await {
         Ok(response) => response,

@@ -4,6 +4,7 @@
 //! transactions both try to upgrade to writing, so every write transaction here first takes
 //! an in-process lock. Reads go straight to the pool.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -214,6 +215,152 @@ async fn domain_is_approved(
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
+}
+
+/// Rows a batch writes once at its end, and what it learned about domains on the way.
+#[derive(Default)]
+struct BatchWrites {
+    /// (idempotency key, recorded result)
+    records: Vec<(String, String)>,
+    /// (user id, e-mail, details) of `user.created` events.
+    created: Vec<(Id, String, String)>,
+    approved: HashMap<String, bool>,
+}
+
+/// SQLite's limit on bound parameters is 32,766; inserts go in chunks well under it.
+const ROWS_PER_INSERT: usize = 500;
+
+impl BatchWrites {
+    async fn flush(
+        self,
+        conn: &mut SqliteConnection,
+        account: Id,
+        actor: &Actor,
+    ) -> StoreResult<()> {
+        let now = millis(Utc::now());
+        for chunk in self.created.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO events (account_id, at, actor_id, actor_email, action, target_user_id, target, client, details) ",
+            );
+            insert.push_values(chunk, |mut row, (id, email, details)| {
+                row.push_bind(account)
+                    .push_bind(now)
+                    .push_bind(actor.user_id)
+                    .push_bind(actor.email.as_deref())
+                    .push_bind("user.created")
+                    .push_bind(*id)
+                    .push_bind(email.as_str())
+                    .push_bind(&actor.client)
+                    .push_bind(details.as_str());
+            });
+            insert.build().execute(&mut *conn).await?;
+        }
+        for chunk in self.records.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO idempotency (account_id, key, result, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (key, result)| {
+                row.push_bind(account)
+                    .push_bind(key.as_str())
+                    .push_bind(result.as_str())
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The results recorded earlier for the batch's keys.
+async fn recorded_results(
+    conn: &mut SqliteConnection,
+    account: Id,
+    items: &[BatchItem],
+) -> StoreResult<HashMap<String, String>> {
+    let keys: Vec<&str> = items
+        .iter()
+        .map(|item| item.idempotency_key.as_str())
+        .filter(|key| !key.is_empty() && key.len() <= 200)
+        .collect();
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(ROWS_PER_INSERT) {
+        let mut select = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT key, result FROM idempotency WHERE account_id = ",
+        );
+        select.push_bind(account).push(" AND key IN (");
+        let mut separated = select.separated(", ");
+        for key in chunk {
+            separated.push_bind(*key);
+        }
+        select.push(")");
+        for row in select.build().fetch_all(&mut *conn).await? {
+            found.insert(row.try_get("key")?, row.try_get("result")?);
+        }
+    }
+    Ok(found)
+}
+
+/// [`insert_user`] for a batch: the domain check is remembered across the batch, an
+/// address already taken is found by the unique index rather than a query, and the event
+/// is written with the batch's others.
+async fn insert_user_in_batch(
+    conn: &mut SqliteConnection,
+    account: Id,
+    user: &NewUser,
+    batch: &mut BatchWrites,
+) -> StoreResult<User> {
+    let user = rules::validate_new_user(user)?;
+    let domain = rules::domain_of(&user.email);
+    let approved = match batch.approved.get(&domain) {
+        Some(&approved) => approved,
+        None => {
+            let approved = domain_is_approved(conn, account, &domain).await?;
+            batch.approved.insert(domain.clone(), approved);
+            approved
+        }
+    };
+    if !approved {
+        return Err(StoreError::DomainNotApproved(domain));
+    }
+    let now = Utc::now();
+    let language = user.language.unwrap_or(Language::En);
+    let role = user.role.unwrap_or(Role::User);
+    let id: Option<Id> = sqlx::query_scalar(
+        "INSERT INTO users (account_id, email, email_lower, first_name, last_name, language, role, active, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id",
+    )
+    .bind(account)
+    .bind(&user.email)
+    .bind(user.email.to_lowercase())
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(language.as_str())
+    .bind(role.as_str())
+    .bind(millis(now))
+    .bind(millis(now))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else {
+        return Err(StoreError::EmailTaken(user.email));
+    };
+    batch.created.push((
+        id,
+        user.email.clone(),
+        serde_json::json!({"role": role, "language": language}).to_string(),
+    ));
+    Ok(User {
+        id,
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        language,
+        role,
+        role_group_id: None,
+        active: true,
+        licence: None,
+        created_at: from_millis(millis(now)),
+        updated_at: from_millis(millis(now)),
+    })
 }
 
 async fn insert_user(
@@ -689,6 +836,10 @@ impl Store for SqliteStore {
         let _writer = self.write.lock().await;
         let mut tx = self.pool.begin().await?;
         let mut results = Vec::with_capacity(items.len());
+        // One query for every key of the batch instead of one per item, and one insert of
+        // the new records and events at the end: a large import spends its time here.
+        let mut recorded = recorded_results(&mut tx, account, items).await?;
+        let mut batch = BatchWrites::default();
         for item in items {
             let key = item.idempotency_key.as_str();
             if key.is_empty() || key.len() > 200 {
@@ -706,24 +857,19 @@ impl Store for SqliteStore {
                 });
                 continue;
             }
-            let recorded: Option<String> = sqlx::query_scalar(
-                "SELECT result FROM idempotency WHERE account_id = ? AND key = ?",
-            )
-            .bind(account)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(recorded) = recorded {
-                if let Ok(mut earlier) = serde_json::from_str::<BatchItemResult>(&recorded) {
+            if let Some(recorded) = recorded.get(key) {
+                if let Ok(mut earlier) = serde_json::from_str::<BatchItemResult>(recorded) {
                     earlier.replayed = true;
                     results.push(earlier);
                     continue;
                 }
             }
             let applied = match &item.operation {
-                BatchOperation::Create(new_user) => insert_user(&mut tx, account, actor, new_user)
-                    .await
-                    .map(|user| (BatchOutcome::Created, user)),
+                BatchOperation::Create(new_user) => {
+                    insert_user_in_batch(&mut tx, account, new_user, &mut batch)
+                        .await
+                        .map(|user| (BatchOutcome::Created, user))
+                }
                 BatchOperation::Update { email, changes } => {
                     match fetch_user_by_email(&mut tx, account, email.trim()).await? {
                         None => Err(StoreError::NotFound("user")),
@@ -753,13 +899,11 @@ impl Store for SqliteStore {
                     };
                     // Only what was applied is remembered: a refused item may succeed when
                     // retried after the administrator fixed its cause (approved the domain).
-                    sqlx::query("INSERT INTO idempotency (account_id, key, result, created_at) VALUES (?, ?, ?, ?)")
-                        .bind(account)
-                        .bind(key)
-                        .bind(serde_json::to_string(&result).map_err(|e| StoreError::Invalid(e.to_string()))?)
-                        .bind(millis(Utc::now()))
-                        .execute(&mut *tx)
-                        .await?;
+                    let record = serde_json::to_string(&result)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    // A key repeated later in the same batch is answered from this record.
+                    recorded.insert(key.to_owned(), record.clone());
+                    batch.records.push((key.to_owned(), record));
                     result
                 }
                 Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
@@ -773,6 +917,7 @@ impl Store for SqliteStore {
             };
             results.push(result);
         }
+        batch.flush(&mut tx, account, actor).await?;
         tx.commit().await?;
         Ok(results)
     }

@@ -597,3 +597,44 @@ async fn search_ignores_case_in_accented_names_too() {
         assert_eq!((found.total, ids), (1, vec![expected]), "search {typed:?}");
     }
 }
+
+#[tokio::test]
+async fn a_key_or_an_address_repeated_within_one_batch_is_applied_once() {
+    let portal = Portal::start().await;
+    let item =
+        |key: &str, email: &str| json!({"idempotency_key": key, "op": "create", "email": email});
+    let answer: BatchResponse = portal
+        .post(
+            &portal.admin,
+            "/users/batch",
+            json!({"items": [
+                item("twice", "twice@demo.example"),
+                item("twice", "twice@demo.example"),
+                item("other-key", "twice@demo.example"),
+                item("taken", "noah.gagnon@demo.example"),
+            ]}),
+        )
+        .await
+        .parse_ok(StatusCode::OK);
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            ("twice".into(), BatchOutcome::Created, false),
+            ("twice".into(), BatchOutcome::Created, true),
+            ("other-key".into(), BatchOutcome::Error, false),
+            ("taken".into(), BatchOutcome::Error, false),
+        ]
+    );
+    for refused in &answer.results[2..] {
+        assert_eq!(refused.error.as_ref().unwrap().code.as_str(), "email_taken");
+    }
+    assert_eq!(portal.user_total().await, SEEDED_USERS + 1);
+    let id = portal.user_id("twice@demo.example").await;
+    let created = portal
+        .user_actions(id)
+        .await
+        .into_iter()
+        .filter(|a| a == "user.created")
+        .count();
+    assert_eq!(created, 1);
+}

@@ -230,3 +230,53 @@ async fn an_import_killed_midway_resumes_and_imports_every_row_once() {
     assert_eq!(summary["summary"]["unchanged"], VALID_ROWS);
     assert_eq!(portal.people().await.len(), VALID_ROWS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_stops_the_import_with_exit_3_and_loses_no_row() {
+    let portal = start_portal().await;
+    let file = portal.file("users.csv", &users_csv(20));
+    let proxy = FaultProxy::start(
+        &portal.url,
+        "/api/v1/users/batch",
+        vec![Fault::ExpiredToken; 10],
+    )
+    .await
+    .unwrap();
+    let report = portal.dir.path().join("refused.csv");
+    let out = portal
+        .command(
+            &proxy.url,
+            &[
+                "import",
+                file.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    let rows = report_rows(&report);
+    assert_eq!(rows.len(), 21);
+    assert!(rows.iter().all(|(_, outcome)| outcome == "error"));
+    assert!(portal.people().await.is_empty());
+
+    // Signed in again (here: the same token straight to the portal), it resumes.
+    let resumed = portal
+        .run(&["import", file.to_str().unwrap(), "--resume", "--json"])
+        .await;
+    let summary: Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(
+        summary["summary"]["created"],
+        20,
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(portal.people().await.len(), 20);
+}

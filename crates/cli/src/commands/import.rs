@@ -88,15 +88,14 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     if args.resume {
         let (journal, resumed) = Journal::reopen(&journal_path)
             .map_err(|e| UsageError(format!("{}: {e}", args.file.display())))?;
-        if resumed.header.portal != client.url().as_str() {
-            return Err(UsageError(format!(
-                "the interrupted import of {} was for {}, not {}; pass --portal {}",
-                args.file.display(),
+        // The journal is the account's (its name derives from the account and the file);
+        // the same portal may be reached at another address, through a proxy for example.
+        if resumed.header.portal != client.url().as_str() && !options.json {
+            eprintln!(
+                "note: the interrupted import went to {}; resuming it on {}",
                 resumed.header.portal,
-                client.url().as_str(),
-                resumed.header.portal
-            ))
-            .into());
+                client.url().as_str()
+            );
         }
         if !options.json {
             eprintln!(
@@ -343,9 +342,13 @@ async fn apply(
         |progress: &Progress| {
             if let Some(bar) = &bar {
                 bar.set_position(progress.done as u64);
+                let seconds = bar.elapsed().as_secs_f64().max(0.001);
                 bar.set_message(format!(
-                    "{} created, {} updated, {} failed",
-                    progress.created, progress.updated, progress.failed
+                    "{} new, {} changed, {} failed, {:.0}/s",
+                    progress.created,
+                    progress.updated,
+                    progress.failed,
+                    progress.done as f64 / seconds
                 ));
             }
         },
@@ -430,11 +433,10 @@ async fn apply(
             args.file.display(),
             journal_path.display()
         );
-        if outcome
-            .stopped
-            .as_deref()
-            .is_some_and(|w| w.contains("sign"))
-        {
+        if matches!(
+            outcome.stopped_code.as_deref(),
+            Some("not_authenticated" | "forbidden")
+        ) {
             return Err(NotSignedIn(why).into());
         }
         return Ok(Outcome::SomeFailed);
@@ -451,10 +453,8 @@ fn progress_bar(options: &GlobalOptions, total: usize) -> Option<indicatif::Prog
         return None;
     }
     let bar = indicatif::ProgressBar::new(total as u64);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} users  {per_sec}  ETA {eta}  {msg}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template("{bar:20} {pos}/{len} · {msg} · ETA {eta}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)

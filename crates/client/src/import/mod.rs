@@ -79,6 +79,8 @@ pub struct Outcome {
     pub cancelled: bool,
     /// Why the import stopped before sending every row, when it did.
     pub stopped: Option<String>,
+    /// The error code of that reason (`not_authenticated` when the sign-in ran out).
+    pub stopped_code: Option<String>,
     /// One line per row of the file, in file order.
     pub results: Vec<ResultRow>,
 }
@@ -205,6 +207,7 @@ pub async fn run(
     let mut in_flight: JoinSet<BatchResult> = JoinSet::new();
     let mut cancelled = false;
     let mut stopped: Option<String> = None;
+    let mut stopped_code: Option<String> = None;
     loop {
         while in_flight.len() < concurrency && !pending.is_empty() && stopped.is_none() {
             if cancel.load(Ordering::SeqCst) {
@@ -227,6 +230,7 @@ pub async fn run(
             Ok(Err((jobs, error))) => {
                 if stopped.is_none() {
                     stopped = Some(error.to_string());
+                    stopped_code = Some(error.code().to_owned());
                 }
                 let message = format!("not imported: {error}");
                 let rows = jobs
@@ -284,6 +288,7 @@ pub async fn run(
         progress,
         cancelled,
         stopped,
+        stopped_code,
         results,
     }
 }

@@ -1,6 +1,10 @@
 //! Shared harness for the end-to-end tests that span several crates; the fixtures they
 //! read live in `tests/fixtures/`.
 
+// A test harness: a failure here is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+pub mod portal;
 pub mod proxy;
 
 use std::path::PathBuf;

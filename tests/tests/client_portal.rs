@@ -4,33 +4,20 @@
 
 use sxadmin_client::core::{BatchItem, BatchOperation, BatchOutcome, ErrorCode, NewUser};
 use sxadmin_client::{ClientError, PortalClient, PortalUrl, UserListQuery};
+use sxadmin_tests::portal::DemoPortal;
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    _portal: DemoPortal,
     url: PortalUrl,
     admin_token: String,
 }
 
 async fn start_portal() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sxadmin_portal::open(&format!(
-        "sqlite://{}",
-        dir.path().join("portal.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-    let admin_token = sxadmin_portal::mint_personal_token(store.as_ref(), "admin@demo.example")
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let portal = sxadmin_portal::start(listener, store, Default::default())
-        .await
-        .unwrap();
+    let portal = DemoPortal::start(Default::default()).await;
     Harness {
-        _dir: dir,
         url: PortalUrl::parse(&portal.url).unwrap(),
-        admin_token,
+        admin_token: portal.admin_token.clone(),
+        _portal: portal,
     }
 }
 

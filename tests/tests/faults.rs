@@ -16,46 +16,20 @@ use sxadmin_client::secrets::{MemorySecrets, SecretStore};
 use sxadmin_client::session::{secret_name, Session};
 use sxadmin_client::{PortalClient, PortalUrl, RetryPolicy, UserListQuery};
 use sxadmin_portal::PortalConfig;
+use sxadmin_tests::portal::DemoPortal;
 use sxadmin_tests::proxy::{Fault, FaultProxy};
 
 const VALID_ROWS: usize = 60;
 const LICENSED_ROWS: usize = 6;
 
-struct Portal {
-    _dir: tempfile::TempDir,
-    outbox: std::path::PathBuf,
-    url: String,
-    admin_token: String,
-}
+type Portal = DemoPortal;
 
 async fn start_portal() -> Portal {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sxadmin_portal::open(&format!(
-        "sqlite://{}",
-        dir.path().join("portal.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-    let admin_token = sxadmin_portal::mint_personal_token(store.as_ref(), "admin@demo.example")
-        .await
-        .unwrap();
-    let outbox = dir.path().join("outbox");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = PortalConfig {
-        outbox: Some(outbox.clone()),
+    DemoPortal::start(PortalConfig {
         device_poll_interval: Duration::ZERO,
         ..PortalConfig::default()
-    };
-    let portal = sxadmin_portal::start(listener, store, config)
-        .await
-        .unwrap();
-    Portal {
-        _dir: dir,
-        outbox,
-        url: portal.url,
-        admin_token,
-    }
+    })
+    .await
 }
 
 /// 60 new users (the first 6 with an eco licence) and 2 rows the plan refuses.
@@ -292,61 +266,6 @@ async fn slow_answers_time_out_and_are_retried() {
     assert_imported_once(&portal, &outcome).await;
 }
 
-/// Approves a device sign-in on the portal's pages, as an administrator would in a
-/// browser on another machine.
-async fn approve_device(portal: &Portal, user_code: &str) {
-    let http = reqwest::Client::new();
-    let page = http
-        .post(format!("{}/device", portal.url))
-        .form(&[("user_code", user_code)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let flow = field(&page, "flow");
-    let page = http
-        .post(format!("{}/signin/email", portal.url))
-        .form(&[("flow", flow.as_str()), ("email", "admin@demo.example")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("/signin/code"), "{page}");
-    let message = std::fs::read_dir(&portal.outbox)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .max()
-        .unwrap();
-    let text = std::fs::read_to_string(message).unwrap();
-    let code: String = text
-        .split_once("Your sign-in code is ")
-        .unwrap()
-        .1
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let done = http
-        .post(format!("{}/signin/code", portal.url))
-        .form(&[("flow", flow.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(done.contains("You are signed in"), "{done}");
-}
-
-fn field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).expect("the form has the field") + marker.len();
-    page[start..].chars().take_while(|&c| c != '"').collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_access_token_is_renewed_in_the_middle_of_an_import() {
     let portal = start_portal().await;
@@ -368,7 +287,7 @@ async fn an_expired_access_token_is_renewed_in_the_middle_of_an_import() {
         });
     let approve = async {
         let code = code_rx.await.unwrap();
-        approve_device(&portal, &code).await;
+        portal.approve_device(&code).await;
     };
     let (session, ()) = tokio::join!(sign_in, approve);
     let session = session.unwrap();

@@ -14,9 +14,10 @@ use sxadmin_client::core::{
 use sxadmin_client::{EventRange, PortalClient, PortalUrl};
 use sxadmin_portal::domains::ApproveEverything;
 use sxadmin_portal::PortalConfig;
+use sxadmin_tests::portal::DemoPortal;
 
 struct Portal {
-    dir: tempfile::TempDir,
+    demo: DemoPortal,
     url: String,
     admin_token: String,
     user_token: String,
@@ -27,35 +28,16 @@ const STANDARD_USER: &str = "camille.tremblay@demo.example";
 
 impl Portal {
     async fn start() -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sxadmin_portal::open(&format!(
-            "sqlite://{}",
-            dir.path().join("portal.sqlite").display()
-        ))
-        .await
-        .unwrap();
-        sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-        let admin_token =
-            sxadmin_portal::mint_personal_token(store.as_ref(), sxadmin_portal::demo::DEMO_ADMIN)
-                .await
-                .unwrap();
-        let user_token = sxadmin_portal::mint_personal_token(store.as_ref(), STANDARD_USER)
-            .await
-            .unwrap();
-        let config = PortalConfig {
+        let demo = DemoPortal::start(PortalConfig {
             resolver: Arc::new(ApproveEverything),
-            outbox: Some(dir.path().join("outbox")),
             ..PortalConfig::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = sxadmin_portal::start(listener, store, config)
-            .await
-            .unwrap();
+        })
+        .await;
         Portal {
-            dir,
-            url: running.url,
-            admin_token,
-            user_token,
+            url: demo.url.clone(),
+            admin_token: demo.admin_token.clone(),
+            user_token: demo.token_for(STANDARD_USER).await,
+            demo,
         }
     }
 
@@ -78,7 +60,7 @@ impl Portal {
             .args(args)
             .env("SXADMIN_PORTAL", &self.url)
             .env("SXADMIN_CONFIG_DIR", self.config_dir())
-            .env("SXADMIN_DATA_DIR", self.dir.path().join("data"))
+            .env("SXADMIN_DATA_DIR", self.demo.dir.path().join("data"))
             .env_remove("SXADMIN_TOKEN")
             .env_remove("SXADMIN_LOG")
             .stdin(Stdio::null())
@@ -102,7 +84,7 @@ impl Portal {
     }
 
     fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("config")
+        self.demo.dir.path().join("config")
     }
 }
 

@@ -8,36 +8,23 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 use sxadmin_client::{PortalClient, PortalUrl, UserListQuery};
+use sxadmin_tests::portal::DemoPortal;
 use sxadmin_tests::proxy::{Fault, FaultProxy};
 
 const VALID_ROWS: usize = 1000;
 
 struct Portal {
-    dir: tempfile::TempDir,
+    demo: DemoPortal,
     url: String,
     token: String,
 }
 
 async fn start_portal() -> Portal {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sxadmin_portal::open(&format!(
-        "sqlite://{}",
-        dir.path().join("portal.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-    let token = sxadmin_portal::mint_personal_token(store.as_ref(), "admin@demo.example")
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = sxadmin_portal::start(listener, store, Default::default())
-        .await
-        .unwrap();
+    let demo = DemoPortal::start(Default::default()).await;
     Portal {
-        dir,
-        url: running.url,
-        token,
+        url: demo.url.clone(),
+        token: demo.admin_token.clone(),
+        demo,
     }
 }
 
@@ -49,8 +36,8 @@ impl Portal {
             .args(args)
             .env("SXADMIN_PORTAL", portal)
             .env("SXADMIN_TOKEN", &self.token)
-            .env("SXADMIN_DATA_DIR", self.dir.path().join("data"))
-            .env("SXADMIN_CONFIG_DIR", self.dir.path().join("config"))
+            .env("SXADMIN_DATA_DIR", self.demo.dir.path().join("data"))
+            .env("SXADMIN_CONFIG_DIR", self.demo.dir.path().join("config"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -63,7 +50,7 @@ impl Portal {
     }
 
     fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
+        let path = self.demo.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -186,7 +173,7 @@ async fn an_import_killed_midway_resumes_and_imports_every_row_once() {
     let imported_before = portal.people().await.len();
     assert_eq!(imported_before, 750, "three batches of 250 were committed");
 
-    let report = portal.dir.path().join("results.csv");
+    let report = portal.demo.dir.path().join("results.csv");
     let out = portal
         .command(
             &proxy.url,
@@ -242,7 +229,7 @@ async fn a_refused_token_stops_the_import_with_exit_3_and_loses_no_row() {
     )
     .await
     .unwrap();
-    let report = portal.dir.path().join("refused.csv");
+    let report = portal.demo.dir.path().join("refused.csv");
     let out = portal
         .command(
             &proxy.url,

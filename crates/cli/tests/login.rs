@@ -13,34 +13,23 @@ use sxadmin_client::secrets::{Keychain, SecretStore, SecretStoreError};
 use sxadmin_client::session::secret_name;
 use sxadmin_client::PortalUrl;
 use sxadmin_portal::PortalConfig;
+use sxadmin_tests::portal::DemoPortal;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 struct Portal {
-    dir: tempfile::TempDir,
+    demo: DemoPortal,
     url: String,
 }
 
 async fn start_portal() -> Portal {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sxadmin_portal::open(&format!(
-        "sqlite://{}",
-        dir.path().join("portal.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = PortalConfig {
-        outbox: Some(dir.path().join("outbox")),
+    let demo = DemoPortal::start(PortalConfig {
         device_poll_interval: Duration::ZERO,
         ..PortalConfig::default()
-    };
-    let running = sxadmin_portal::start(listener, store, config)
-        .await
-        .unwrap();
+    })
+    .await;
     Portal {
-        dir,
-        url: running.url,
+        url: demo.url.clone(),
+        demo,
     }
 }
 
@@ -69,8 +58,8 @@ impl Portal {
             .args(args)
             .env_remove("SXADMIN_TOKEN")
             .env_remove("SXADMIN_PORTAL")
-            .env("SXADMIN_CONFIG_DIR", self.dir.path().join("config"))
-            .env("SXADMIN_DATA_DIR", self.dir.path().join("data"))
+            .env("SXADMIN_CONFIG_DIR", self.demo.dir.path().join("config"))
+            .env("SXADMIN_DATA_DIR", self.demo.dir.path().join("data"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -86,52 +75,6 @@ impl Portal {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
-
-    /// The newest one-time code the portal e-mailed.
-    fn latest_code(&self) -> String {
-        let message = std::fs::read_dir(self.dir.path().join("outbox"))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .max()
-            .unwrap();
-        let text = std::fs::read_to_string(message).unwrap();
-        text.split_once("Your sign-in code is ")
-            .unwrap()
-            .1
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect()
-    }
-
-    /// Fills in the e-mail and code pages from an e-mail page, as the administrator does.
-    async fn sign_in_on_pages(&self, http: &reqwest::Client, email_page: &str) -> String {
-        let flow = field(email_page, "flow");
-        let page = http
-            .post(format!("{}/signin/email", self.url))
-            .form(&[("flow", flow.as_str()), ("email", "admin@demo.example")])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("/signin/code"), "{page}");
-        let code = self.latest_code();
-        http.post(format!("{}/signin/code", self.url))
-            .form(&[("flow", flow.as_str()), ("code", code.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-}
-
-fn field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).expect("the form has the field") + marker.len();
-    page[start..].chars().take_while(|&c| c != '"').collect()
 }
 
 /// Reads the child's standard error until a line contains `marker`; returns that line.
@@ -161,18 +104,7 @@ async fn device_login_keeps_the_sign_in_in_the_keychain_until_logout() {
     let line = line_with(&mut stderr, "enter the code").await;
     let user_code = line.rsplit(' ').next().unwrap().to_owned();
 
-    let http = reqwest::Client::new();
-    let email_page = http
-        .post(format!("{}/device", portal.url))
-        .form(&[("user_code", user_code.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let done = portal.sign_in_on_pages(&http, &email_page).await;
-    assert!(done.contains("You are signed in"), "{done}");
+    portal.demo.approve_device(&user_code).await;
     let out = login.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -185,7 +117,8 @@ async fn device_login_keeps_the_sign_in_in_the_keychain_until_logout() {
     let url = PortalUrl::parse(&portal.url).unwrap();
     let name = secret_name(&url, "sxadmin-cli");
     let kept = Keychain::default().get(&name).unwrap().expect("kept");
-    let settings = std::fs::read_to_string(portal.dir.path().join("config/settings.json")).unwrap();
+    let settings =
+        std::fs::read_to_string(portal.demo.dir.path().join("config/settings.json")).unwrap();
     assert!(settings.contains(&portal.url.trim_end_matches('/').to_string()));
     assert!(!settings.contains(&kept));
 
@@ -239,7 +172,7 @@ async fn browser_login_receives_the_code_on_a_loopback_redirect() {
         .await
         .unwrap();
     // The code page redirects to the command's loopback listener, which answers.
-    let landing = portal.sign_in_on_pages(&http, &email_page).await;
+    let landing = portal.demo.sign_in_on_pages(&http, &email_page).await;
     assert!(landing.contains("Signed in to SX Admin"), "{landing}");
     let out = login.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -243,23 +243,17 @@ pub async fn device_sign_in(
     show: impl FnOnce(&DeviceCode),
 ) -> Result<Tokens, SignInError> {
     let http = http()?;
-    let response = http
-        .post(portal.join("/oauth/device_authorization"))
-        .form(&[("client_id", client_id)])
-        .send()
-        .await
-        .map_err(|e| network(portal, e))?;
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
+    let (status, bytes) = post_form(
+        &http,
+        portal,
+        "/oauth/device_authorization",
+        &[("client_id", client_id)],
+    )
+    .await?;
     if !(200..300).contains(&status) {
         return Err(refusal(status, &bytes));
     }
-    let device: DeviceCode = serde_json::from_slice(&bytes).map_err(|e| {
-        SignInError::Client(ClientError::UnexpectedAnswer {
-            status,
-            reason: e.to_string(),
-        })
-    })?;
+    let device: DeviceCode = parse_answer(status, &bytes)?;
     show(&device);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
     let mut interval = Duration::from_secs(device.interval);
@@ -269,25 +263,19 @@ pub async fn device_sign_in(
         if tokio::time::Instant::now() >= deadline {
             return Err(SignInError::TimedOut);
         }
-        let response = http
-            .post(portal.join("/oauth/token"))
-            .form(&[
+        let (status, bytes) = post_form(
+            &http,
+            portal,
+            "/oauth/token",
+            &[
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
                 ("device_code", device.device_code.as_str()),
                 ("client_id", client_id),
-            ])
-            .send()
-            .await
-            .map_err(|e| network(portal, e))?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
+            ],
+        )
+        .await?;
         if (200..300).contains(&status) {
-            return serde_json::from_slice(&bytes).map_err(|e| {
-                SignInError::Client(ClientError::UnexpectedAnswer {
-                    status,
-                    reason: e.to_string(),
-                })
-            });
+            return parse_answer(status, &bytes);
         }
         match serde_json::from_slice::<OAuthError>(&bytes) {
             Ok(error) if error.error == "authorization_pending" => {}
@@ -359,23 +347,41 @@ fn network(portal: &PortalUrl, error: reqwest::Error) -> SignInError {
 }
 
 async fn token_request(portal: &PortalUrl, form: &[(&str, &str)]) -> Result<Tokens, SignInError> {
-    let response = http()?
-        .post(portal.join("/oauth/token"))
+    let (status, bytes) = post_form(&http()?, portal, "/oauth/token", form).await?;
+    if (200..300).contains(&status) {
+        return parse_answer(status, &bytes);
+    }
+    Err(refusal(status, &bytes))
+}
+
+/// Posts a form to the portal's OAuth endpoint `path`; any answer is returned as it came.
+async fn post_form(
+    http: &reqwest::Client,
+    portal: &PortalUrl,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>), SignInError> {
+    let response = http
+        .post(portal.join(path))
         .form(form)
         .send()
         .await
         .map_err(|e| network(portal, e))?;
     let status = response.status().as_u16();
     let bytes = response.bytes().await.map_err(|e| network(portal, e))?;
-    if (200..300).contains(&status) {
-        return serde_json::from_slice(&bytes).map_err(|e| {
-            SignInError::Client(ClientError::UnexpectedAnswer {
-                status,
-                reason: e.to_string(),
-            })
-        });
-    }
-    Err(refusal(status, &bytes))
+    Ok((status, bytes.to_vec()))
+}
+
+fn parse_answer<T: serde::de::DeserializeOwned>(
+    status: u16,
+    bytes: &[u8],
+) -> Result<T, SignInError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        SignInError::Client(ClientError::UnexpectedAnswer {
+            status,
+            reason: e.to_string(),
+        })
+    })
 }
 
 #[cfg(test)]

@@ -369,58 +369,10 @@ async fn insert_user(
     actor: &Actor,
     user: &NewUser,
 ) -> StoreResult<User> {
-    let user = rules::validate_new_user(user)?;
-    let domain = rules::domain_of(&user.email);
-    if !domain_is_approved(conn, account, &domain).await? {
-        return Err(StoreError::DomainNotApproved(domain));
-    }
-    if fetch_user_by_email(conn, account, &user.email)
-        .await?
-        .is_some()
-    {
-        return Err(StoreError::EmailTaken(user.email));
-    }
-    let now = Utc::now();
-    let language = user.language.unwrap_or(Language::En);
-    let role = user.role.unwrap_or(Role::User);
-    let id: Id = sqlx::query_scalar(
-        "INSERT INTO users (account_id, email, email_lower, first_name, last_name, language, role, active, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
-    )
-    .bind(account)
-    .bind(&user.email)
-    .bind(user.email.to_lowercase())
-    .bind(&user.first_name)
-    .bind(&user.last_name)
-    .bind(language.as_str())
-    .bind(role.as_str())
-    .bind(millis(now))
-    .bind(millis(now))
-    .fetch_one(&mut *conn)
-    .await?;
-    insert_event(
-        conn,
-        account,
-        actor,
-        "user.created",
-        Some(id),
-        Some(&user.email),
-        serde_json::json!({"role": role, "language": language}),
-    )
-    .await?;
-    Ok(User {
-        id,
-        email: user.email,
-        first_name: user.first_name,
-        last_name: user.last_name,
-        language,
-        role,
-        role_group_id: None,
-        active: true,
-        licence: None,
-        created_at: from_millis(millis(now)),
-        updated_at: from_millis(millis(now)),
-    })
+    let mut writes = BatchWrites::default();
+    let created = insert_user_in_batch(conn, account, user, &mut writes).await?;
+    writes.flush(conn, account, actor).await?;
+    Ok(created)
 }
 
 /// Applies the changes that differ from the stored user; returns the user and whether

@@ -267,3 +267,28 @@ async fn a_refused_token_stops_the_import_with_exit_3_and_loses_no_row() {
     );
     assert_eq!(portal.people().await.len(), 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_named_in_the_environment_carries_the_requests() {
+    let portal = start_portal().await;
+    // A forward proxy receives the portal's full address on the request line.
+    let proxy = FaultProxy::start(&portal.url, "http://", Vec::new())
+        .await
+        .unwrap();
+    let out = portal
+        .command(&portal.url, &["whoami", "--json"])
+        .env("HTTP_PROXY", &proxy.url)
+        .env("http_proxy", &proxy.url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let me: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(me["email"], "admin@demo.example");
+    assert!(
+        proxy.forwarded() >= 1,
+        "the request did not go through the proxy"
+    );
+}

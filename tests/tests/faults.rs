@@ -56,13 +56,18 @@ fn quick_retries() -> RetryPolicy {
     }
 }
 
-/// Plans the file against the portal directly, then applies it through `client`.
-async fn import_through(portal: &Portal, client: &PortalClient) -> Outcome {
-    let direct = PortalClient::new(
+/// A client that talks to the portal without the proxy.
+fn direct_client(portal: &Portal) -> PortalClient {
+    PortalClient::new(
         PortalUrl::parse(&portal.url).unwrap(),
         portal.admin_token.clone(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Plans the file against the portal directly, then applies it through `client`.
+async fn import_through(portal: &Portal, client: &PortalClient) -> Outcome {
+    let direct = direct_client(portal);
     let bytes = users_csv();
     let file = read(&bytes, &ReadOptions::default()).unwrap();
     let snapshot = import::snapshot(&direct).await.unwrap();
@@ -101,11 +106,7 @@ async fn assert_imported_once(portal: &Portal, outcome: &Outcome) {
     assert_eq!(outcome.progress.created, VALID_ROWS);
     assert_eq!(outcome.progress.failed, 2);
 
-    let direct = PortalClient::new(
-        PortalUrl::parse(&portal.url).unwrap(),
-        portal.admin_token.clone(),
-    )
-    .unwrap();
+    let direct = direct_client(portal);
     let page = direct
         .list_users(&UserListQuery {
             search: Some("person".into()),
@@ -188,11 +189,7 @@ async fn a_429_is_retried_after_the_time_the_portal_asked_for() {
             // One batch at a time, so the retry is the next request the proxy sees.
             ..quick_retries()
         });
-    let direct = PortalClient::new(
-        PortalUrl::parse(&portal.url).unwrap(),
-        portal.admin_token.clone(),
-    )
-    .unwrap();
+    let direct = direct_client(&portal);
     let bytes = users_csv();
     let file = read(&bytes, &ReadOptions::default()).unwrap();
     let plan = build_plan(&file, &import::snapshot(&direct).await.unwrap());

@@ -88,6 +88,12 @@ impl Portal {
     }
 }
 
+/// The tier of the licence a user holds, read from the portal.
+async fn licence_of(client: &PortalClient, email: &str) -> Option<LicenceTier> {
+    let user = client.lookup_user(email).await.unwrap();
+    user.licence.map(|licence| licence.tier)
+}
+
 #[derive(Debug)]
 struct Run {
     args: String,
@@ -437,12 +443,8 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
         .await
         .ok();
     assert_eq!(assigned.json()["licence"]["tier"], "eco");
-    let noah = client
-        .lookup_user("noah.gagnon@demo.example")
-        .await
-        .unwrap();
     assert_eq!(
-        noah.licence.as_ref().map(|l| l.tier),
+        licence_of(&client, "noah.gagnon@demo.example").await,
         Some(LicenceTier::Eco)
     );
 
@@ -456,12 +458,8 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
         "{}",
         changed.stdout
     );
-    let noah = client
-        .lookup_user("noah.gagnon@demo.example")
-        .await
-        .unwrap();
     assert_eq!(
-        noah.licence.as_ref().map(|l| l.tier),
+        licence_of(&client, "noah.gagnon@demo.example").await,
         Some(LicenceTier::Advanced)
     );
 
@@ -506,9 +504,8 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
     let answer = transferred.json();
     assert_eq!(answer["to"]["email"], "lea.roy@demo.example");
     assert!(answer["from"]["licence"].is_null());
-    let lea = client.lookup_user("lea.roy@demo.example").await.unwrap();
     assert_eq!(
-        lea.licence.as_ref().map(|l| l.tier),
+        licence_of(&client, "lea.roy@demo.example").await,
         Some(LicenceTier::Advanced)
     );
 

@@ -385,6 +385,40 @@ impl PortalClient {
         self.get("/api/v1/users", &params).await
     }
 
+    /// Users matching `search` (all of them when `None`), page after page, up to `max`;
+    /// with how many match in all.
+    pub async fn users_up_to(
+        &self,
+        search: Option<String>,
+        max: Option<usize>,
+    ) -> Result<(Vec<User>, i64), ClientError> {
+        /// The most rows the portal hands out per page.
+        const PAGE: usize = 1000;
+        let mut users = Vec::new();
+        let mut total = 0;
+        let mut query = UserListQuery {
+            search,
+            ..UserListQuery::default()
+        };
+        loop {
+            let left = max.map_or(PAGE, |max| max.saturating_sub(users.len()));
+            if left == 0 {
+                break;
+            }
+            query.limit = u32::try_from(left.min(PAGE)).ok();
+            let page = self.list_users(&query).await?;
+            total = page.total;
+            let got = page.items.len();
+            users.extend(page.items);
+            // A page without rows but with a cursor would loop for ever; stop on it too.
+            match page.next_cursor {
+                Some(cursor) if got > 0 => query.cursor = Some(cursor),
+                _ => break,
+            }
+        }
+        Ok((users, total))
+    }
+
     pub async fn lookup_user(&self, email: &str) -> Result<User, ClientError> {
         self.get("/api/v1/users/lookup", &[("email", email.to_owned())])
             .await

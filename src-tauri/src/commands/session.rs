@@ -95,10 +95,6 @@ fn save(state: &AppState, settings: &Settings) -> AppResult<()> {
         .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))
 }
 
-fn open_browser(url: &str) -> Result<(), String> {
-    sxadmin_client::signin::open_in_browser(url)
-}
-
 async fn portal_session(session: sxadmin_client::session::Session) -> AppResult<Session> {
     let session = std::sync::Arc::new(session);
     let me = session.client().await?.me().await?;
@@ -193,7 +189,7 @@ pub async fn sign_in(state: State<'_, AppState>, portal_url: String) -> AppResul
         url,
         CLIENT_ID,
         state.secrets.clone(),
-        open_browser,
+        sxadmin_client::signin::open_in_browser,
     )
     .await?;
     let session = portal_session(signed_in).await?;

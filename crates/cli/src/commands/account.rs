@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use serde::Serialize;
-use sxadmin_client::secrets::Keychain;
+use sxadmin_client::secrets::{Keychain, SecretStore};
 use sxadmin_client::session::Session;
 use sxadmin_client::signin::{self, DeviceCode, SignInError};
 
@@ -58,7 +58,7 @@ pub async fn login(options: &GlobalOptions, args: LoginArgs) -> anyhow::Result<O
     .save()?;
     let client = session.client().await?;
     let me = client.me().await?;
-    print_identity(options, session.portal().as_str(), &me, "Signed in as")?;
+    print_identity(options, session.portal().as_str(), &me)?;
     Ok(Outcome::Done)
 }
 
@@ -89,7 +89,6 @@ pub async fn logout(options: &GlobalOptions) -> anyhow::Result<Outcome> {
     let portal = connect::portal(options)?;
     let keychain = Arc::new(Keychain::default());
     let name = sxadmin_client::session::secret_name(&portal, CLIENT_ID);
-    use sxadmin_client::secrets::SecretStore;
     match keychain.get(&name)? {
         Some(token) => {
             // Revoking is best effort: the portal may be unreachable, the token is deleted
@@ -112,7 +111,7 @@ pub async fn logout(options: &GlobalOptions) -> anyhow::Result<Outcome> {
 pub async fn whoami(options: &GlobalOptions) -> anyhow::Result<Outcome> {
     let client = connect::client(options).await?;
     let me = client.me().await?;
-    print_identity(options, client.url().as_str(), &me, "Signed in as")?;
+    print_identity(options, client.url().as_str(), &me)?;
     Ok(Outcome::Done)
 }
 
@@ -120,7 +119,6 @@ fn print_identity(
     options: &GlobalOptions,
     portal: &str,
     me: &sxadmin_core::Me,
-    lead: &str,
 ) -> anyhow::Result<()> {
     let name = format!("{} {}", me.user.first_name, me.user.last_name)
         .trim()
@@ -136,7 +134,7 @@ fn print_identity(
         println!("{}", serde_json::to_string_pretty(&identity)?);
     } else {
         println!(
-            "{lead} {} ({}) of {}, on {}",
+            "Signed in as {} ({}) of {}, on {}",
             me.user.email,
             me.user.role.as_str(),
             me.account.name,

@@ -25,22 +25,36 @@ pub struct Settings {
     pub portal: Option<String>,
 }
 
+/// Where settings live: `SXADMIN_CONFIG_DIR`, or the platform's configuration folder.
 pub fn config_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("SXADMIN_CONFIG_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    let dirs = directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
-        .context("cannot find the user's configuration folder; set SXADMIN_CONFIG_DIR")?;
-    Ok(dirs.config_dir().to_path_buf())
+    user_folder(
+        "SXADMIN_CONFIG_DIR",
+        "configuration",
+        directories::ProjectDirs::config_dir,
+    )
 }
 
+/// Where import journals, results and the local portal live: `SXADMIN_DATA_DIR`, or the
+/// platform's data folder.
 pub fn data_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("SXADMIN_DATA_DIR") {
+    user_folder(
+        "SXADMIN_DATA_DIR",
+        "data",
+        directories::ProjectDirs::data_dir,
+    )
+}
+
+fn user_folder(
+    variable: &str,
+    kind: &str,
+    pick: fn(&directories::ProjectDirs) -> &std::path::Path,
+) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(variable) {
         return Ok(PathBuf::from(dir));
     }
     let dirs = directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
-        .context("cannot find the user's data folder; set SXADMIN_DATA_DIR")?;
-    Ok(dirs.data_dir().to_path_buf())
+        .with_context(|| format!("cannot find the user's {kind} folder; set {variable}"))?;
+    Ok(pick(&dirs).to_path_buf())
 }
 
 impl Settings {

@@ -108,8 +108,7 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
         }
         return apply(options, &args, &client, journal, resumed.work).await;
     }
-    let parsed = csv::read(&bytes, &ReadOptions::default())
-        .map_err(|e| UsageError(format!("{}: {e} [{}]", args.file.display(), e.code())))?;
+    let parsed = read_file(&args.file, &bytes)?;
     let snapshot = import::snapshot(&client).await?;
     let plan = build_plan(&parsed, &snapshot);
     if args.dry_run {
@@ -134,9 +133,14 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     apply(options, &args, &client, journal, work).await
 }
 
+/// Reads the file as an import; a file that cannot be read as one is bad input.
+fn read_file<'a>(file: &Path, bytes: &'a [u8]) -> Result<csv::ParsedFile<'a>, UsageError> {
+    csv::read(bytes, &ReadOptions::default())
+        .map_err(|e| UsageError(format!("{}: {e} [{}]", file.display(), e.code())))
+}
+
 fn check(options: &GlobalOptions, args: &ImportArgs, bytes: &[u8]) -> anyhow::Result<Outcome> {
-    let parsed = csv::read(bytes, &ReadOptions::default())
-        .map_err(|e| UsageError(format!("{}: {e} [{}]", args.file.display(), e.code())))?;
+    let parsed = read_file(&args.file, bytes)?;
     let rows: Vec<RowReport<'_>> = parsed
         .rows
         .iter()

@@ -62,8 +62,9 @@ enum LicencesCommand {
     },
 }
 
+/// Accepts the words a CSV file may use (English or French, any case or accents).
 pub fn parse_tier(text: &str) -> Result<LicenceTier, String> {
-    LicenceTier::from_wire(text.trim().to_lowercase().as_str())
+    sxadmin_core::csv::parse_licence(text)
         .ok_or_else(|| format!("\"{text}\" is not a licence tier; use `eco`, `advanced` or `pro`"))
 }
 

@@ -62,9 +62,9 @@ pub async fn run(args: PortalArgs) -> anyhow::Result<()> {
 }
 
 fn data_dir() -> anyhow::Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
-        .context("cannot find the user's data folder; pass --db and --outbox explicitly")?;
-    Ok(dirs.data_dir().join("portal"))
+    Ok(super::connect::data_dir()
+        .context("pass --db and --outbox explicitly")?
+        .join("portal"))
 }
 
 fn database_url(db: Option<String>) -> anyhow::Result<String> {

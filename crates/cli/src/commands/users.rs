@@ -2,7 +2,6 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use sxadmin_client::UserListQuery;
 use sxadmin_core::{Language, NewUser, Role, User, UserChanges};
 
 use super::output::{self, Table};
@@ -48,22 +47,14 @@ struct ListArgs {
 struct AddArgs {
     /// The new user's e-mail address.
     email: String,
-    #[arg(long)]
-    first_name: Option<String>,
-    #[arg(long)]
-    last_name: Option<String>,
-    /// `user` (the default) or `administrator`.
-    #[arg(long, value_parser = parse_role)]
-    role: Option<Role>,
-    /// `en` (the default) or `fr`.
-    #[arg(long, value_parser = parse_language)]
-    language: Option<Language>,
+    #[command(flatten)]
+    details: Details,
 }
 
+/// What `add` sets and `edit` changes; left out, `add` uses the portal's defaults (`user`,
+/// `en`) and `edit` keeps what the user has.
 #[derive(Debug, Args)]
-struct EditArgs {
-    /// The user's e-mail address.
-    email: String,
+struct Details {
     #[arg(long)]
     first_name: Option<String>,
     #[arg(long)]
@@ -74,6 +65,14 @@ struct EditArgs {
     /// `en` or `fr`.
     #[arg(long, value_parser = parse_language)]
     language: Option<Language>,
+}
+
+#[derive(Debug, Args)]
+struct EditArgs {
+    /// The user's e-mail address.
+    email: String,
+    #[command(flatten)]
+    details: Details,
     /// Let the user sign in again.
     #[arg(long, conflicts_with = "disable")]
     enable: bool,
@@ -82,23 +81,15 @@ struct EditArgs {
     disable: bool,
 }
 
-/// Accepts the wire spellings plus the words the portal's pages use.
+/// Accepts the words a CSV file may use (English or French, any case or accents).
 pub fn parse_role(text: &str) -> Result<Role, String> {
-    match text.trim().to_lowercase().as_str() {
-        "user" | "standard" | "standard-user" | "standard_user" => Ok(Role::User),
-        "administrator" | "admin" => Ok(Role::Administrator),
-        _ => Err(format!(
-            "\"{text}\" is not a role; use `user` or `administrator`"
-        )),
-    }
+    sxadmin_core::csv::parse_role(text)
+        .ok_or_else(|| format!("\"{text}\" is not a role; use `user` or `administrator`"))
 }
 
 pub fn parse_language(text: &str) -> Result<Language, String> {
-    match text.trim().to_lowercase().as_str() {
-        "en" | "english" => Ok(Language::En),
-        "fr" | "french" | "français" | "francais" => Ok(Language::Fr),
-        _ => Err(format!("\"{text}\" is not a language; use `en` or `fr`")),
-    }
+    sxadmin_core::csv::parse_language(text)
+        .ok_or_else(|| format!("\"{text}\" is not a language; use `en` or `fr`"))
 }
 
 pub async fn run(options: &GlobalOptions, args: UsersArgs) -> anyhow::Result<Outcome> {
@@ -111,39 +102,11 @@ pub async fn run(options: &GlobalOptions, args: UsersArgs) -> anyhow::Result<Out
     }
 }
 
-/// The most rows the portal hands out per page.
-const PAGE: u32 = 1000;
-
 async fn list(options: &GlobalOptions, args: ListArgs) -> anyhow::Result<Outcome> {
     let client = super::connect::client(options).await?;
-    let mut users: Vec<User> = Vec::new();
-    let mut query = UserListQuery {
-        search: args.search.filter(|s| !s.trim().is_empty()),
-        ..UserListQuery::default()
-    };
-    let mut total = 0;
-    loop {
-        let wanted = match args.limit {
-            Some(limit) => {
-                let left = (limit as usize).saturating_sub(users.len());
-                if left == 0 {
-                    break;
-                }
-                u32::try_from(left).unwrap_or(PAGE).min(PAGE)
-            }
-            None => PAGE,
-        };
-        query.limit = Some(wanted);
-        let page = client.list_users(&query).await?;
-        total = page.total;
-        let got = page.items.len();
-        users.extend(page.items);
-        // A page without rows but with a cursor would loop for ever; stop on it too.
-        match page.next_cursor {
-            Some(cursor) if got > 0 => query.cursor = Some(cursor),
-            _ => break,
-        }
-    }
+    let search = args.search.filter(|s| !s.trim().is_empty());
+    let limit = args.limit.and_then(|limit| usize::try_from(limit).ok());
+    let (users, total) = client.users_up_to(search, limit).await?;
     if options.json {
         output::print_json(&users)?;
         return Ok(Outcome::Done);
@@ -185,10 +148,10 @@ async fn add(options: &GlobalOptions, args: AddArgs) -> anyhow::Result<Outcome> 
     let user = client
         .create_user(&NewUser {
             email: args.email.trim().to_owned(),
-            first_name: args.first_name.unwrap_or_default(),
-            last_name: args.last_name.unwrap_or_default(),
-            language: args.language,
-            role: args.role,
+            first_name: args.details.first_name.unwrap_or_default(),
+            last_name: args.details.last_name.unwrap_or_default(),
+            language: args.details.language,
+            role: args.details.role,
         })
         .await?;
     output::done(
@@ -201,10 +164,10 @@ async fn add(options: &GlobalOptions, args: AddArgs) -> anyhow::Result<Outcome> 
 
 async fn edit(options: &GlobalOptions, args: EditArgs) -> anyhow::Result<Outcome> {
     let changes = UserChanges {
-        first_name: args.first_name,
-        last_name: args.last_name,
-        language: args.language,
-        role: args.role,
+        first_name: args.details.first_name,
+        last_name: args.details.last_name,
+        language: args.details.language,
+        role: args.details.role,
         active: match (args.enable, args.disable) {
             (true, _) => Some(true),
             (_, true) => Some(false),

@@ -13,7 +13,7 @@
 
 pub mod journal;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use sxadmin_core::{
 };
 use tokio::task::JoinSet;
 
-use crate::{ClientError, PortalClient, UserListQuery};
+use crate::{ClientError, PortalClient};
 
 /// Items per batch request: large enough to keep the portal busy, small enough for
 /// frequent progress, well under the portal's limit of 1,000.
@@ -199,9 +199,8 @@ pub async fn run(
         .iter()
         .map(|job| (job.line, job.email.clone()))
         .collect();
-    let mut pending = work.jobs;
-    // Sent in file order: chunks are taken from the front.
-    pending.reverse();
+    // Sent in file order.
+    let mut pending: VecDeque<Job> = work.jobs.into();
     let batch_size = options.batch_size.clamp(1, 1000);
     let concurrency = options.concurrency.max(1);
     let mut in_flight: JoinSet<BatchResult> = JoinSet::new();
@@ -215,8 +214,7 @@ pub async fn run(
                 break;
             }
             let take = batch_size.min(pending.len());
-            let mut chunk = pending.split_off(pending.len() - take);
-            chunk.reverse();
+            let chunk: Vec<Job> = pending.drain(..take).collect();
             let client = client.clone();
             in_flight.spawn(async move { send_batch(&client, chunk).await });
         }
@@ -252,11 +250,8 @@ pub async fn run(
             }
             results.push(row);
         }
+        // Once cancelled, the batches under way finish and nothing more is sent.
         on_progress(&progress);
-        if cancelled {
-            // Let the batches under way finish; send nothing more.
-            continue;
-        }
     }
     let reason = if cancelled {
         "not imported: the import was cancelled".to_owned()
@@ -266,12 +261,12 @@ pub async fn run(
             None => String::new(),
         }
     };
-    for job in pending.iter().rev() {
+    for job in &pending {
         progress.failed += 1;
         results.push(job_result(job, BatchOutcome::Error, reason.clone()));
     }
     // A task that failed without handing its rows back must still leave them a line.
-    let answered: std::collections::HashSet<u64> = results.iter().map(|row| row.line).collect();
+    let answered: HashSet<u64> = results.iter().map(|row| row.line).collect();
     for (line, email) in every_job {
         if !answered.contains(&line) {
             progress.failed += 1;
@@ -382,22 +377,7 @@ async fn ensure_licence(
 
 /// Every user of the account, the approved domains and the pool, as a plan needs them.
 pub async fn snapshot(client: &PortalClient) -> Result<PortalSnapshot, ClientError> {
-    let mut users = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = client
-            .list_users(&UserListQuery {
-                cursor,
-                limit: Some(1000),
-                ..UserListQuery::default()
-            })
-            .await?;
-        users.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let (users, _) = client.users_up_to(None, None).await?;
     let approved_domains = client
         .list_domains()
         .await?

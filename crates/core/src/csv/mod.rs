@@ -31,6 +31,7 @@ pub use decode::Encoding;
 pub use headers::Column;
 pub use issue::{FileError, Issue, IssueCode};
 pub use reader::{read, CsvRow, ParsedFile};
+pub use values::{parse_language, parse_licence, parse_role};
 
 /// Bounds that keep a mistaken upload (a database dump, a video) from exhausting memory.
 #[derive(Clone, Debug, PartialEq, Eq)]

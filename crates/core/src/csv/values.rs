@@ -61,11 +61,13 @@ fn look_up<T: Copy>(cell: &str, spellings: &[(&str, T)]) -> Option<T> {
         .or_else(|| find(fold(cell)?.as_str(), |spelling, key| spelling == key))
 }
 
-pub(crate) fn parse_role(cell: &str) -> Option<Role> {
+/// The role a person means, in English or French, whatever the case or accents; the
+/// command line accepts the same words as a CSV file.
+pub fn parse_role(cell: &str) -> Option<Role> {
     look_up(cell, ROLES)
 }
 
-pub(crate) fn parse_language(cell: &str) -> Option<Language> {
+pub fn parse_language(cell: &str) -> Option<Language> {
     look_up(cell, LANGUAGES).or_else(|| parse_locale_tag(cell))
 }
 
@@ -82,7 +84,7 @@ fn parse_locale_tag(cell: &str) -> Option<Language> {
     }
 }
 
-pub(crate) fn parse_licence(cell: &str) -> Option<LicenceTier> {
+pub fn parse_licence(cell: &str) -> Option<LicenceTier> {
     look_up(cell, LICENCES)
 }
 

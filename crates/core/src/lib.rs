@@ -7,7 +7,10 @@ pub mod email;
 pub mod error;
 pub mod model;
 pub mod public_domains;
+pub mod rules;
 pub mod spreadsheet;
+pub mod wire;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use model::*;
+pub use wire::*;

@@ -560,21 +560,15 @@ fn delimiter_shown(delimiter: u8) -> &'static str {
     }
 }
 
-/// Names are stored as typed (trimmed); a line break or control character in a name is
-/// almost always a paste accident and would break the portal's lists and e-mails.
+/// Names are held to the portal's own rule (`rules::name_problem`), so a row the plan marks
+/// `create` is never refused when it is applied.
 fn check_name(name: &str, column: Column, line: u64, issues: &mut Vec<Issue>) {
-    // C0 controls and DEL are single bytes; C1 controls are encoded as 0xC2 0x80..=0x9F.
-    let may_hold_control = name.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
-    if may_hold_control && name.chars().any(char::is_control) {
+    if let Some(problem) = crate::rules::name_problem(name) {
         issues.push(Issue::new(
             line,
             Some(column.as_str()),
             IssueCode::InvalidName,
-            format!(
-                "{} contains a line break or another invisible character; keep the name on \
-                 one line",
-                quoted(name)
-            ),
+            format!("{} {}", quoted(name), problem.advice()),
         ));
     }
 }

@@ -1,0 +1,318 @@
+//! Request and answer bodies of the portal routes beyond the user model itself: written
+//! once, so the server's parser and the client's writer cannot drift apart.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::{Id, LicenceTier, Permission, Role, User, UserSort};
+
+/// Body of `POST /users/{id}/licence` and `PATCH /users/{id}/licence`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TierChoice {
+    pub tier: LicenceTier,
+}
+
+/// Body of `POST /licences/purchase`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Purchase {
+    pub tier: LicenceTier,
+    /// 1 to 1000 (`rules::MAX_PURCHASE_COUNT`).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
+    pub count: u32,
+}
+
+/// Body of `POST /users/{id}/licence/transfer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transfer {
+    /// The receiving user; they must hold no licence.
+    pub to_user_id: Id,
+    /// Must be true: the previous holder's logs are deleted for good.
+    #[serde(default)]
+    pub confirm_log_deletion: bool,
+}
+
+/// Query of `DELETE /users/{id}/licence`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct LogDeletionConfirmation {
+    /// Must be true: the previous holder's logs are deleted for good.
+    #[serde(default)]
+    pub confirm_log_deletion: bool,
+}
+
+/// Body of `PUT /users/{id}/role`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetRole {
+    pub role: Role,
+    /// Absent: the user keeps their role group. `null`: no group. A number: that group.
+    /// The three cases matter so that changing a role never drops a group by accident.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub role_group_id: Option<Option<Id>>,
+}
+
+impl SetRole {
+    /// Changes the role and leaves the role group as it is.
+    pub fn keeping_group(role: Role) -> Self {
+        SetRole {
+            role,
+            role_group_id: None,
+        }
+    }
+}
+
+/// Tells a field that is present (even as `null`) from one that is absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Body of `POST /domains`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainRequest {
+    /// A domain name such as `company.com`; internationalised names are accepted.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 253))]
+    pub name: String,
+}
+
+/// Body of `POST /roles/groups`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewRoleGroup {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+}
+
+/// Body of `PUT /roles/groups/{id}/permissions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermissionSet {
+    pub permissions: Vec<Permission>,
+}
+
+/// Answer of `DELETE /users/{id}/licence`: the licence went back to the pool, and how
+/// many of the holder's log entries went with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Unassigned {
+    pub user: User,
+    pub logs_deleted: u64,
+}
+
+/// Answer of `POST /users/{id}/licence/transfer`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transferred {
+    pub from: User,
+    pub to: User,
+    pub logs_deleted: u64,
+}
+
+/// Query of `GET /users`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct UserListQuery {
+    /// Part of an e-mail address, first or last name (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// `email` (default), `first_name`, `last_name` or `created`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<UserSort>,
+    /// `asc` (default) or `desc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    /// `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// The format of an event-log answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+/// Query of `GET /events` and `GET /users/{id}/events`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct EventListQuery {
+    /// Start, as `YYYY-MM-DD` or an RFC 3339 time (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// End, as `YYYY-MM-DD` (the whole day) or an RFC 3339 time (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// At most this many of the newest events (default 1000, at most 100000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100000))]
+    pub limit: Option<u32>,
+    /// `json` (default) or `csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<EventFormat>,
+    /// Only events by or about this user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Id>,
+}
+
+/// RFC 6749 §5.1 answer of the token endpoint. Its `Debug` hides the tokens, so that a
+/// logged value never carries a credential.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds the access token stays valid.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// RFC 8628 §3.2 answer of the device authorisation endpoint. The device code is a
+/// credential until it is exchanged: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    /// The short code to type on the portal's page.
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The page with the code filled in, when the portal offers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    /// Seconds to wait between two polls.
+    #[serde(default = "default_interval")]
+    pub interval: u64,
+}
+
+impl std::fmt::Debug for TokenAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAnswer")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_interval() -> u64 {
+    5
+}
+
+/// RFC 6749 §5.2 error answer, with the portal's `code`/`message` pair alongside so a
+/// client that only knows the API's error shape still reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthErrorAnswer {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+/// What happened to one user in an operation on many (a licence assigned, changed or
+/// taken back for each selected user): the user as they are now, or why it failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PerUserResult {
+    pub user_id: Id,
+    /// The user after the change, when it was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// Log entries deleted with it (when a licence was taken back).
+    #[serde(default)]
+    pub logs_deleted: u64,
+    /// Why it was not made, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// A stable code and words for a person, for failures that are not a portal answer alone
+/// (a lost connection has no `ErrorCode`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_role_tells_an_absent_group_from_a_null_one() {
+        let keep: SetRole = serde_json::from_str(r#"{"role":"user"}"#).unwrap();
+        assert_eq!(keep.role_group_id, None);
+        let clear: SetRole =
+            serde_json::from_str(r#"{"role":"user","role_group_id":null}"#).unwrap();
+        assert_eq!(clear.role_group_id, Some(None));
+        let set: SetRole = serde_json::from_str(r#"{"role":"user","role_group_id":7}"#).unwrap();
+        assert_eq!(set.role_group_id, Some(Some(7)));
+        assert_eq!(
+            serde_json::to_string(&SetRole::keeping_group(Role::Administrator)).unwrap(),
+            r#"{"role":"administrator"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&SetRole {
+                role: Role::User,
+                role_group_id: Some(None)
+            })
+            .unwrap(),
+            r#"{"role":"user","role_group_id":null}"#
+        );
+    }
+}

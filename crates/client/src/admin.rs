@@ -1,24 +1,14 @@
 //! The administration routes beyond the user list: one user, domains, licences, roles and
 //! the event log. Each method is one API call; the portal enforces the rules.
 
-use serde::{Deserialize, Serialize};
-use sxadmin_core::{Domain, Event, Id, Licence, LicenceTier, Role, Roles, User, UserChanges};
+use serde::Serialize;
+use sxadmin_core::{
+    Domain, DomainRequest, Event, EventFormat, EventListQuery, Id, Licence, LicenceTier,
+    LogDeletionConfirmation, Purchase, Roles, SetRole, TierChoice, Transfer, Transferred,
+    Unassigned, User, UserChanges,
+};
 
 use crate::{ClientError, PortalClient};
-
-/// A licence taken back to the pool, and how many of the holder's log entries went with it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Unassigned {
-    pub user: User,
-    pub logs_deleted: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Transferred {
-    pub from: User,
-    pub to: User,
-    pub logs_deleted: u64,
-}
 
 /// Which events to read: one user's or the whole account's, within an optional date range
 /// (`YYYY-MM-DD` or RFC 3339, both ends inclusive).
@@ -31,18 +21,14 @@ pub struct EventRange {
 }
 
 impl EventRange {
-    fn params(&self, format: &str) -> Vec<(&'static str, String)> {
-        let mut params = vec![("format", format.to_owned())];
-        if let Some(from) = &self.from {
-            params.push(("from", from.clone()));
+    fn query(&self, format: EventFormat) -> EventListQuery {
+        EventListQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            limit: self.limit,
+            format: Some(format),
+            user_id: None,
         }
-        if let Some(to) = &self.to {
-            params.push(("to", to.clone()));
-        }
-        if let Some(limit) = self.limit {
-            params.push(("limit", limit.to_string()));
-        }
-        params
     }
 
     fn path(&self) -> String {
@@ -98,17 +84,12 @@ impl PortalClient {
         .await
     }
 
-    pub async fn set_role(
-        &self,
-        id: Id,
-        role: Role,
-        role_group_id: Option<Id>,
-    ) -> Result<User, ClientError> {
-        let body = serde_json::json!({ "role": role, "role_group_id": role_group_id });
+    /// Sets a user's role; the role group changes only when `change` says so.
+    pub async fn set_role(&self, id: Id, change: &SetRole) -> Result<User, ClientError> {
         self.send(self.with_body(
             reqwest::Method::PUT,
             &format!("/api/v1/users/{id}/role"),
-            &body,
+            change,
         ))
         .await
     }
@@ -118,14 +99,19 @@ impl PortalClient {
     }
 
     pub async fn request_domain(&self, name: &str) -> Result<Domain, ClientError> {
-        self.post("/api/v1/domains", &serde_json::json!({ "name": name }))
-            .await
+        self.post(
+            "/api/v1/domains",
+            &DomainRequest {
+                name: name.to_owned(),
+            },
+        )
+        .await
     }
 
     pub async fn verify_domain(&self, id: Id) -> Result<Domain, ClientError> {
-        self.post(
-            &format!("/api/v1/domains/{id}/verify"),
-            &serde_json::json!({}),
+        self.send(
+            self.http
+                .post(self.url.join(&format!("/api/v1/domains/{id}/verify"))),
         )
         .await
     }
@@ -147,11 +133,8 @@ impl PortalClient {
         tier: LicenceTier,
         count: u32,
     ) -> Result<Vec<Licence>, ClientError> {
-        self.post(
-            "/api/v1/licences/purchase",
-            &serde_json::json!({ "tier": tier, "count": count }),
-        )
-        .await
+        self.post("/api/v1/licences/purchase", &Purchase { tier, count })
+            .await
     }
 
     /// Removes an unassigned licence from the account for good.
@@ -170,7 +153,7 @@ impl PortalClient {
     ) -> Result<User, ClientError> {
         self.post(
             &format!("/api/v1/users/{user_id}/licence"),
-            &serde_json::json!({ "tier": tier }),
+            &TierChoice { tier },
         )
         .await
     }
@@ -181,11 +164,10 @@ impl PortalClient {
         user_id: Id,
         tier: LicenceTier,
     ) -> Result<User, ClientError> {
-        let body = serde_json::json!({ "tier": tier });
         self.send(self.with_body(
             reqwest::Method::PATCH,
             &format!("/api/v1/users/{user_id}/licence"),
-            &body,
+            &TierChoice { tier },
         ))
         .await
     }
@@ -200,7 +182,9 @@ impl PortalClient {
         let request = self
             .http
             .delete(self.url.join(&format!("/api/v1/users/{user_id}/licence")))
-            .query(&[("confirm_log_deletion", confirm_log_deletion)]);
+            .query(&LogDeletionConfirmation {
+                confirm_log_deletion,
+            });
         self.send(request).await
     }
 
@@ -213,7 +197,10 @@ impl PortalClient {
     ) -> Result<Transferred, ClientError> {
         self.post(
             &format!("/api/v1/users/{from_user_id}/licence/transfer"),
-            &serde_json::json!({ "to_user_id": to_user_id, "confirm_log_deletion": confirm_log_deletion }),
+            &Transfer {
+                to_user_id,
+                confirm_log_deletion,
+            },
         )
         .await
     }
@@ -223,7 +210,12 @@ impl PortalClient {
     }
 
     pub async fn events(&self, range: &EventRange) -> Result<Vec<Event>, ClientError> {
-        self.get(&range.path(), &range.params("json")).await
+        self.send(
+            self.http
+                .get(self.url.join(&range.path()))
+                .query(&range.query(EventFormat::Json)),
+        )
+        .await
     }
 
     /// The events as the portal's spreadsheet-safe CSV file.
@@ -231,7 +223,7 @@ impl PortalClient {
         let request = self
             .http
             .get(self.url.join(&range.path()))
-            .query(&range.params("csv"));
+            .query(&range.query(EventFormat::Csv));
         let (_, bytes) = self.send_for_bytes(request).await?;
         Ok(bytes)
     }

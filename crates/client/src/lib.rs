@@ -5,15 +5,18 @@
 
 mod admin;
 mod error;
+pub mod folders;
 pub mod import;
+pub mod licences;
 mod portal;
 pub mod secrets;
 pub mod session;
 pub mod signin;
 mod url;
 
-pub use admin::{EventRange, Transferred, Unassigned};
+pub use admin::EventRange;
 pub use error::ClientError;
-pub use portal::{PortalClient, RetryPolicy, TokenRenewal, UserListQuery};
+pub use portal::{PortalClient, RetryPolicy, TokenRenewal};
 pub use sxadmin_core as core;
+pub use sxadmin_core::{Transferred, Unassigned, UserListQuery};
 pub use url::PortalUrl;

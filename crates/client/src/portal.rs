@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sxadmin_core::{
     BatchItem, BatchRequest, BatchResponse, ErrorBody, ErrorCode, LicencePool, Me, NewUser, User,
-    UserPage, UserSort,
+    UserListQuery, UserPage,
 };
 
 use crate::{ClientError, PortalUrl};
@@ -101,15 +101,6 @@ impl std::fmt::Debug for PortalClient {
             .field("url", &self.url)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct UserListQuery {
-    pub search: Option<String>,
-    pub sort: Option<UserSort>,
-    pub descending: bool,
-    pub cursor: Option<String>,
-    pub limit: Option<u32>,
 }
 
 /// Whether a request may be sent again after its answer was lost.
@@ -366,23 +357,8 @@ impl PortalClient {
     }
 
     pub async fn list_users(&self, query: &UserListQuery) -> Result<UserPage, ClientError> {
-        let mut params: Vec<(&str, String)> = Vec::new();
-        if let Some(search) = &query.search {
-            params.push(("search", search.clone()));
-        }
-        if let Some(sort) = query.sort {
-            params.push(("sort", sort.as_str().to_owned()));
-        }
-        if query.descending {
-            params.push(("order", "desc".to_owned()));
-        }
-        if let Some(cursor) = &query.cursor {
-            params.push(("cursor", cursor.clone()));
-        }
-        if let Some(limit) = query.limit {
-            params.push(("limit", limit.to_string()));
-        }
-        self.get("/api/v1/users", &params).await
+        self.send(self.http.get(self.url.join("/api/v1/users")).query(query))
+            .await
     }
 
     /// Users matching `search` (all of them when `None`), page after page, up to `max`;
@@ -392,8 +368,7 @@ impl PortalClient {
         search: Option<String>,
         max: Option<usize>,
     ) -> Result<(Vec<User>, i64), ClientError> {
-        /// The most rows the portal hands out per page.
-        const PAGE: usize = 1000;
+        const PAGE: usize = sxadmin_core::rules::MAX_USER_PAGE as usize;
         let mut users = Vec::new();
         let mut total = 0;
         let mut query = UserListQuery {

@@ -11,8 +11,10 @@ pub const KEYCHAIN_SERVICE: &str = "com.secure-exchanges.sxadmin";
 #[derive(Debug, thiserror::Error)]
 pub enum SecretStoreError {
     #[error(
-        "the system keychain is not available ({0}); on Linux, sign in to a desktop session \
-         or start gnome-keyring, or use a personal API token in SXADMIN_TOKEN"
+        "no system keychain is running ({0}), so the sign-in cannot be kept. On Linux, start \
+         a Secret Service keychain (gnome-keyring, KeePassXC or KWallet, usually started by \
+         the desktop session) and unlock it; for scripts, a personal API token in \
+         SXADMIN_TOKEN needs no keychain"
     )]
     Unavailable(String),
     #[error("the system keychain is locked ({0}); unlock it and try again")]
@@ -73,10 +75,29 @@ impl Keychain {
 fn map_error(error: keyring::Error) -> SecretStoreError {
     match error {
         keyring::Error::PlatformFailure(inner) => SecretStoreError::Unavailable(inner.to_string()),
+        // With a session bus but no Secret Service provider (a minimal window manager,
+        // xvfb-run), the lookup of the default collection finds nothing: keyring reports
+        // that as "no storage access", but there is nothing to unlock. keyring erases the
+        // error's type, so its words are all there is to tell the two apart.
+        keyring::Error::NoStorageAccess(inner) if no_provider(&inner.to_string()) => {
+            SecretStoreError::Unavailable(inner.to_string())
+        }
         keyring::Error::NoStorageAccess(inner) => SecretStoreError::Locked(inner.to_string()),
         keyring::Error::TooLong(_, _) => SecretStoreError::TooLong,
         other => SecretStoreError::Failed(other.to_string()),
     }
+}
+
+fn no_provider(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    [
+        "no result",
+        "serviceunknown",
+        "service unknown",
+        "was not provided by any",
+    ]
+    .iter()
+    .any(|words| reason.contains(words))
 }
 
 impl SecretStore for Keychain {
@@ -145,5 +166,20 @@ mod tests {
         store.delete("a").unwrap();
         store.delete("a").unwrap();
         assert_eq!(store.get("a").unwrap(), None);
+    }
+
+    #[test]
+    fn a_session_without_a_keychain_is_unavailable_not_locked() {
+        let missing =
+            keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("no result found")));
+        let error = map_error(missing);
+        assert_eq!(error.code(), "keychain_unavailable");
+        assert!(
+            error.to_string().contains("no system keychain is running"),
+            "{error}"
+        );
+        let locked =
+            keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("prompt dismissed")));
+        assert_eq!(map_error(locked).code(), "keychain_locked");
     }
 }

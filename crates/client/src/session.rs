@@ -159,14 +159,43 @@ impl Session {
     }
 
     /// Revokes the sign-in at the portal (best effort) and forgets the refresh token.
-    pub async fn sign_out(&self) -> Result<(), SignInError> {
-        let name = self.renewal.name();
-        if let Ok(Some(token)) = self.renewal.secrets.get(&name) {
-            let _ = signin::revoke(self.portal(), &token).await;
-        }
-        self.renewal
-            .secrets
-            .delete(&name)
-            .map_err(SignInError::from)
+    pub async fn sign_out(&self) -> Result<SignedOut, SignInError> {
+        sign_out(
+            self.portal(),
+            &self.renewal.client_id,
+            self.renewal.secrets.as_ref(),
+        )
+        .await
     }
+}
+
+/// What signing out did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignedOut {
+    /// There was no sign-in to forget.
+    NotSignedIn,
+    /// The sign-in was revoked at the portal and forgotten here.
+    Revoked,
+    /// Forgotten here; the portal could not be told (it stays valid there until it
+    /// expires), with the reason.
+    ForgottenOnly(String),
+}
+
+/// The one sign-out path of every front end: revoke the kept refresh token at the portal
+/// (best effort: the portal may be unreachable) and delete it from the keychain either way.
+pub async fn sign_out(
+    portal: &PortalUrl,
+    client_id: &str,
+    secrets: &dyn SecretStore,
+) -> Result<SignedOut, SignInError> {
+    let name = secret_name(portal, client_id);
+    let Some(token) = secrets.get(&name)? else {
+        return Ok(SignedOut::NotSignedIn);
+    };
+    let revoked = signin::revoke(portal, &token).await;
+    secrets.delete(&name)?;
+    Ok(match revoked {
+        Ok(()) => SignedOut::Revoked,
+        Err(error) => SignedOut::ForgottenOnly(error.to_string()),
+    })
 }

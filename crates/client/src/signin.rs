@@ -8,9 +8,8 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use sxadmin_core::ErrorBody;
+use sxadmin_core::{ErrorBody, OAuthErrorAnswer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -19,14 +18,8 @@ use crate::{ClientError, PortalUrl};
 /// How long the administrator has to finish signing in in the browser.
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// What the token endpoint answers. Not `Debug`: tokens must not reach a log by accident.
-#[derive(Clone, Deserialize)]
-pub struct Tokens {
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Seconds the access token stays valid.
-    pub expires_in: u64,
-}
+/// The tokens of a sign-in, as the portal's token endpoint answers (core's wire type).
+pub type Tokens = sxadmin_core::TokenAnswer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -74,30 +67,30 @@ pub fn code_challenge(verifier: &str) -> String {
 /// Opens `url` in the system browser. `SXADMIN_BROWSER` names another program to use
 /// (the end-to-end tests drive a headless browser through it).
 pub fn open_in_browser(url: &str) -> Result<(), String> {
-    let spawn = |program: &str, args: &[&str]| {
-        std::process::Command::new(program)
-            .args(args)
+    if let Some(program) = std::env::var_os("SXADMIN_BROWSER") {
+        return std::process::Command::new(&program)
             .arg(url)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .map(|_| ())
-            .map_err(|e| format!("{program}: {e}"))
-    };
-    if let Some(program) = std::env::var_os("SXADMIN_BROWSER") {
-        return spawn(&program.to_string_lossy(), &[]);
+            .map_err(|e| format!("{}: {e}", program.to_string_lossy()));
     }
-    if cfg!(target_os = "macos") {
-        spawn("open", &[])
-    } else if cfg!(target_os = "windows") {
-        spawn("rundll32", &["url.dll,FileProtocolHandler"])
-    } else if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    // webbrowser would try a text-mode browser in the terminal, where the sign-in page
+    // cannot be used; without a display the device flow is the way.
+    if cfg!(all(unix, not(target_os = "macos")))
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
     {
-        Err("there is no graphical session to show a browser in".into())
-    } else {
-        spawn("xdg-open", &[])
+        return Err("there is no graphical session to show a browser in".into());
     }
+    webbrowser::open_browser_with_options(
+        webbrowser::Browser::Default,
+        url,
+        webbrowser::BrowserOptions::new().with_suppress_output(true),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Runs the whole browser sign-in. `open_browser` is given the authorisation URL.
@@ -207,33 +200,8 @@ async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)
     }
 }
 
-/// What the administrator needs to approve a device sign-in (RFC 8628). Not `Debug`: the
-/// device code is a credential until it is exchanged.
-#[derive(Clone, Deserialize)]
-pub struct DeviceCode {
-    device_code: String,
-    /// The short code to type on the portal's page.
-    pub user_code: String,
-    pub verification_uri: String,
-    /// The page with the code filled in, when the portal offers one.
-    #[serde(default)]
-    pub verification_uri_complete: Option<String>,
-    pub expires_in: u64,
-    #[serde(default = "default_interval")]
-    pub interval: u64,
-}
-
-fn default_interval() -> u64 {
-    5
-}
-
-/// The OAuth error of a token request, as RFC 6749 section 5.2 words it.
-#[derive(Deserialize)]
-struct OAuthError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
+/// What the administrator needs to approve a device sign-in (RFC 8628).
+pub type DeviceCode = sxadmin_core::DeviceAuthorization;
 
 /// The device grant: asks the portal for a code, lets `show` display it, then polls at
 /// the interval the portal asks for until the administrator has approved it elsewhere.
@@ -277,7 +245,7 @@ pub async fn device_sign_in(
         if (200..300).contains(&status) {
             return parse_answer(status, &bytes);
         }
-        match serde_json::from_slice::<OAuthError>(&bytes) {
+        match serde_json::from_slice::<OAuthErrorAnswer>(&bytes) {
             Ok(error) if error.error == "authorization_pending" => {}
             Ok(error) if error.error == "slow_down" => interval += Duration::from_secs(5),
             Ok(error) if error.error == "expired_token" => return Err(SignInError::TimedOut),

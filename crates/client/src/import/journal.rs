@@ -52,11 +52,11 @@ enum Entry {
 pub enum JournalError {
     #[error("cannot write the import journal {path}: {reason}")]
     Write { path: String, reason: String },
-    #[error("there is no interrupted import of this file for this account (no journal at {path}); run the import without --resume")]
+    #[error("there is no interrupted import of this file for this account (no journal at {path}); start the import from the beginning instead")]
     Missing { path: String },
-    #[error("the import journal {path} cannot be read: {reason}; run the import again without --resume (rows already imported will not be imported twice)")]
+    #[error("the import journal {path} cannot be read: {reason}; start the import from the beginning instead (rows already imported will not be imported twice)")]
     Unreadable { path: String, reason: String },
-    #[error("the import of this file already finished; see its results, or run it again without --resume")]
+    #[error("the import of this file already finished; see its results, or start it again from the beginning")]
     AlreadyFinished,
 }
 
@@ -120,7 +120,7 @@ impl Journal {
         }
         // Written aside and renamed, so that a crash here leaves the earlier journal whole.
         let partial = path.with_extension("jsonl.partial");
-        let mut file = File::create(&partial).map_err(failed)?;
+        let mut file = private_file(&partial).map_err(failed)?;
         file.write_all(text.as_bytes()).map_err(failed)?;
         file.sync_all().map_err(failed)?;
         drop(file);
@@ -158,10 +158,17 @@ impl Journal {
         self.write(&Entry::Done(row.clone()))
     }
 
-    /// Marks the import as finished: nothing is left to resume.
+    /// Marks the import as finished and removes the journal: it holds personal data
+    /// (names and addresses) that nothing needs once every row is settled. Should the
+    /// removal fail, the journal still says it finished, so it is never resumed.
     pub fn finish(mut self) -> Result<(), JournalError> {
         self.write(&Entry::Finished)?;
         self.file.sync_all().map_err(|e| JournalError::Write {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        drop(self.file);
+        std::fs::remove_file(&self.path).map_err(|e| JournalError::Write {
             path: self.path.display().to_string(),
             reason: e.to_string(),
         })
@@ -198,6 +205,23 @@ fn drop_torn_line(path: &Path) -> Result<(), JournalError> {
 /// Whether `path` holds an import that did not finish.
 pub fn is_unfinished(path: &Path) -> bool {
     read(path).is_ok()
+}
+
+/// What an interrupted import's journal holds, without opening it for writing.
+pub fn peek(path: &Path) -> Result<Resumed, JournalError> {
+    read(path)
+}
+
+/// A new file that only its owner can read: journals and results hold personal data.
+pub(crate) fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 fn read(path: &Path) -> Result<Resumed, JournalError> {
@@ -323,9 +347,10 @@ mod tests {
         let (journal, resumed) = Journal::reopen(&path).unwrap();
         assert_eq!(resumed.already_done, 2);
         journal.finish().unwrap();
+        assert!(!path.exists(), "a finished import's journal is removed");
         assert!(matches!(
             Journal::reopen(&path),
-            Err(JournalError::AlreadyFinished)
+            Err(JournalError::Missing { .. })
         ));
     }
 
@@ -334,6 +359,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let error = Journal::reopen(&path(dir.path(), "none")).err().unwrap();
         assert_eq!(error.code(), "journal_missing");
-        assert!(error.to_string().contains("without --resume"));
+        assert!(error.to_string().contains("from the beginning"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_owner_can_read_a_journal() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = path(dir.path(), "private");
+        let work = Work {
+            jobs: vec![job(2)],
+            settled: vec![],
+        };
+        drop(Journal::create(&path, &header(), &work).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -12,6 +12,7 @@
 //! gets a line in the results.
 
 pub mod journal;
+pub mod workflow;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};

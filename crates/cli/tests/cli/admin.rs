@@ -1,90 +1,20 @@
-//! `sxadmin` administration commands against the real portal on a loopback port: the built
-//! binary is run as a script would run it (token in the environment, no terminal on stdin).
+//! Administration commands against the demo portal: users, licences, roles and events,
+//! run as a script runs them (token in the environment, no terminal on stdin).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use serde_json::Value;
-use sxadmin_client::core::{
-    BatchItem, BatchOperation, DomainStatus, LicenceTier, NewUser, Role, UserChanges,
-};
-use sxadmin_client::{EventRange, PortalClient, PortalUrl};
+use sxadmin_client::core::{BatchItem, BatchOperation, LicenceTier, NewUser, Role, UserChanges};
+use sxadmin_client::{EventRange, PortalClient};
 use sxadmin_portal::domains::ApproveEverything;
 use sxadmin_portal::PortalConfig;
-use sxadmin_tests::portal::DemoPortal;
 
-struct Portal {
-    demo: DemoPortal,
-    url: String,
-    admin_token: String,
-    user_token: String,
-}
+use crate::harness::{row, Portal, STANDARD_USER};
 
-/// A non-administrator of the demo account.
-const STANDARD_USER: &str = "camille.tremblay@demo.example";
-
-impl Portal {
-    async fn start() -> Portal {
-        let demo = DemoPortal::start(PortalConfig {
-            resolver: Arc::new(ApproveEverything),
-            ..PortalConfig::default()
-        })
-        .await;
-        Portal {
-            url: demo.url.clone(),
-            admin_token: demo.admin_token.clone(),
-            user_token: demo.token_for(STANDARD_USER).await,
-            demo,
-        }
-    }
-
-    fn client(&self) -> PortalClient {
-        PortalClient::new(
-            PortalUrl::parse(&self.url).unwrap(),
-            self.admin_token.clone(),
-        )
-        .unwrap()
-    }
-
-    /// Runs `sxadmin` as the administrator.
-    async fn run(&self, args: &[&str]) -> Run {
-        self.run_as(Some(&self.admin_token), args).await
-    }
-
-    async fn run_as(&self, token: Option<&str>, args: &[&str]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sxadmin"));
-        command
-            .args(args)
-            .env("SXADMIN_PORTAL", &self.url)
-            .env("SXADMIN_CONFIG_DIR", self.config_dir())
-            .env("SXADMIN_DATA_DIR", self.demo.dir.path().join("data"))
-            .env_remove("SXADMIN_TOKEN")
-            .env_remove("SXADMIN_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(token) = token {
-            command.env("SXADMIN_TOKEN", token);
-        }
-        let shown = args.join(" ");
-        // The portal serves from this test's runtime, so the wait happens off its threads.
-        let output = tokio::task::spawn_blocking(move || command.output())
-            .await
-            .unwrap()
-            .unwrap();
-        Run {
-            args: shown,
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    }
-
-    fn config_dir(&self) -> PathBuf {
-        self.demo.dir.path().join("config")
+/// The portal approves every domain verification, as if the DNS record were published.
+pub fn approving() -> PortalConfig {
+    PortalConfig {
+        resolver: Arc::new(ApproveEverything),
+        ..PortalConfig::default()
     }
 }
 
@@ -94,60 +24,9 @@ async fn licence_of(client: &PortalClient, email: &str) -> Option<LicenceTier> {
     user.licence.map(|licence| licence.tier)
 }
 
-#[derive(Debug)]
-struct Run {
-    args: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "`sxadmin {}` exited {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.args,
-            self.code,
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        self.expect(0)
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "`sxadmin {}` printed no JSON ({e}):\n{}",
-                self.args, self.stdout
-            )
-        })
-    }
-}
-
-/// The cells of the table row whose first cell is `key`, split on runs of two spaces.
-fn row<'a>(table: &'a str, key: &str) -> Option<Vec<&'a str>> {
-    table.lines().find_map(|line| {
-        let cells: Vec<&str> = line
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        (cells.first() == Some(&key)).then_some(cells)
-    })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn users_are_added_listed_shown_edited_and_deleted() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
 
     let added = portal
@@ -290,7 +169,7 @@ async fn users_are_added_listed_shown_edited_and_deleted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn users_list_follows_the_cursor_past_one_page() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
     // The portal hands out at most 1,000 users per page.
     for batch in 0..2 {
@@ -328,81 +207,8 @@ async fn users_list_follows_the_cursor_past_one_page() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn domains_are_requested_verified_listed_and_removed() {
-    let portal = Portal::start().await;
-    let client = portal.client();
-
-    let added = portal.run(&["domains", "add", "example.org"]).await.ok();
-    let domain = client
-        .list_domains()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "example.org")
-        .unwrap();
-    assert_eq!(domain.status, DomainStatus::Pending);
-    assert!(
-        added.stdout.contains(&domain.txt_record_name),
-        "{}",
-        added.stdout
-    );
-    assert!(
-        added.stdout.contains(&domain.txt_record_value),
-        "{}",
-        added.stdout
-    );
-    assert!(added.stdout.contains("sxadmin domains verify example.org"));
-
-    let listed = portal.run(&["domains", "list"]).await.ok();
-    assert!(listed.stdout.starts_with("DOMAIN"), "{}", listed.stdout);
-    assert_eq!(row(&listed.stdout, "example.org").unwrap()[1], "pending");
-    assert_eq!(row(&listed.stdout, "demo.example").unwrap()[1], "approved");
-
-    // Users of a pending domain cannot be added yet.
-    portal
-        .run(&["users", "add", "ana@example.org"])
-        .await
-        .expect(1);
-
-    let verified = portal
-        .run(&["domains", "verify", "Example.ORG.", "--json"])
-        .await
-        .ok();
-    assert_eq!(verified.json()["status"], "approved");
-    portal.run(&["users", "add", "ana@example.org"]).await.ok();
-
-    let listed = portal.run(&["--json", "domains", "list"]).await.ok().json();
-    let names: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
-    assert!(names.contains(&"example.org"), "{names:?}");
-
-    let refused = portal
-        .run(&["domains", "remove", "example.org"])
-        .await
-        .expect(2);
-    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
-    assert_eq!(client.list_domains().await.unwrap().len(), 2);
-
-    portal
-        .run(&["domains", "remove", "example.org", "--yes"])
-        .await
-        .ok();
-    let left = client.list_domains().await.unwrap();
-    assert!(left.iter().all(|d| d.name != "example.org"), "{left:?}");
-
-    portal
-        .run(&["domains", "verify", "never-added.example"])
-        .await
-        .expect(1);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
     let available = |pool: &sxadmin_client::core::LicencePool, tier| {
         pool.tier(tier).map(|t| t.available).unwrap()
@@ -613,7 +419,7 @@ async fn licences_are_bought_assigned_changed_transferred_unassigned_and_removed
 
 #[tokio::test(flavor = "multi_thread")]
 async fn roles_are_listed_and_set() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
 
     let listed = portal.run(&["roles", "list"]).await.ok();
@@ -691,7 +497,7 @@ async fn roles_are_listed_and_set() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_read_as_table_json_and_csv() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
     let liam = client.lookup_user("liam.cote@demo.example").await.unwrap();
     client
@@ -801,9 +607,10 @@ async fn events_read_as_table_json_and_csv() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_an_administrator_token_nothing_runs() {
-    let portal = Portal::start().await;
+    let portal = Portal::start_with(approving()).await;
     let client = portal.client();
 
+    let user_token = portal.demo.token_for(STANDARD_USER).await;
     let anonymous = portal.run_as(None, &["users", "list"]).await;
     // With or without a keychain service (a headless server has none), no kept sign-in
     // and no token is "not signed in".
@@ -827,10 +634,7 @@ async fn without_an_administrator_token_nothing_runs() {
         &["roles", "set", STANDARD_USER, "administrator"],
         &["events", "noah.gagnon@demo.example"],
     ] {
-        portal
-            .run_as(Some(&portal.user_token), args)
-            .await
-            .expect(3);
+        portal.run_as(Some(&user_token), args).await.expect(3);
     }
     assert!(client.lookup_user("noah.gagnon@demo.example").await.is_ok());
     let camille = client.lookup_user(STANDARD_USER).await.unwrap();

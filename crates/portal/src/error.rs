@@ -4,6 +4,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sxadmin_core::rules::RuleError;
 use sxadmin_core::{ErrorBody, ErrorCode};
 
 use crate::store::StoreError;
@@ -102,6 +103,13 @@ impl From<StoreError> for ApiError {
             body: error.to_body(),
             retry_after: None,
         }
+    }
+}
+
+/// A refused input is the caller's to fix; the rule's words already name the field.
+impl From<RuleError> for ApiError {
+    fn from(error: RuleError) -> Self {
+        ApiError::invalid(error.to_string())
     }
 }
 

@@ -11,7 +11,6 @@ pub mod domains;
 pub mod error;
 pub mod mailer;
 pub mod oauth;
-pub mod rules;
 pub mod secrets;
 pub mod store;
 pub mod throttle;

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// 256 random bits, URL-safe, with a prefix that tells what the token is for when it turns
 /// up somewhere it should not (`sxa_` access, `sxr_` refresh, `sxp_` personal).
@@ -43,13 +44,10 @@ pub fn new_user_code() -> String {
     code
 }
 
-/// Compares secrets in time independent of where they differ.
+/// Compares secrets in time independent of where they differ, so a wrong guess tells
+/// nothing about how close it was.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// RFC 7636 S256: BASE64URL(SHA256(verifier)).
@@ -76,6 +74,13 @@ mod tests {
         assert!(a.starts_with("sxa_"));
         assert_ne!(a, b);
         assert_eq!(hash(&a).len(), 64);
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
     }
 
     #[test]

@@ -1,18 +1,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use sxadmin_core::{Domain, DomainStatus, ErrorBody, ErrorCode, Id};
-use utoipa::ToSchema;
+use sxadmin_core::rules;
+use sxadmin_core::{Domain, DomainRequest, DomainStatus, ErrorCode, Id};
 
+use super::responses::{AdminErrors, Conflict, NotFound, Unprocessable};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::domains::APPROVE_EVERYTHING;
 use crate::error::{ApiError, ApiResult, Json, Path};
-use crate::rules;
 
 /// The account's e-mail domains, pending and approved.
 #[utoipa::path(get, path = "/domains", tag = "domains",
-    responses((status = 200, body = Vec<Domain>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Domain>), AdminErrors))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -20,14 +19,9 @@ pub async fn list(
     Ok(Json(state.store.list_domains(caller.account.id).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DomainRequest {
-    pub name: String,
-}
-
 /// Requests approval of a domain: answers with the DNS TXT record to publish.
 #[utoipa::path(post, path = "/domains", tag = "domains", request_body = DomainRequest,
-    responses((status = 201, body = Domain), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = Domain), Conflict, AdminErrors))]
 pub async fn request(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -49,7 +43,7 @@ pub async fn request(
 
 /// Looks up the domain's TXT record and approves the domain when it holds the token.
 #[utoipa::path(post, path = "/domains/{id}/verify", tag = "domains", params(("id" = i64, Path)),
-    responses((status = 200, body = Domain), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Domain), NotFound, Unprocessable, AdminErrors))]
 pub async fn verify(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -100,7 +94,7 @@ pub async fn verify(
 
 /// Removes a domain. Existing users keep their accounts; new users at it need approval again.
 #[utoipa::path(delete, path = "/domains/{id}", tag = "domains", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), NotFound, AdminErrors))]
 pub async fn remove(
     State(state): State<AppState>,
     Admin(caller): Admin,

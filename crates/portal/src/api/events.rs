@@ -2,32 +2,15 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
+use sxadmin_core::rules;
 use sxadmin_core::spreadsheet::excel_safe;
-use sxadmin_core::{ErrorBody, Event, Id};
-use utoipa::IntoParams;
+use sxadmin_core::{Event, EventFormat, EventListQuery, Id};
 
+use super::responses::{AdminErrors, NotFound};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::store::EventQuery;
-
-const MAX_EVENTS: u32 = 100_000;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EventParams {
-    /// Start, as `YYYY-MM-DD` or an RFC 3339 time (inclusive).
-    from: Option<String>,
-    /// End, as `YYYY-MM-DD` (the whole day) or an RFC 3339 time (inclusive).
-    to: Option<String>,
-    /// At most this many of the newest events (default 1000, at most 100000).
-    limit: Option<u32>,
-    /// `json` (default) or `csv`.
-    format: Option<String>,
-    /// Only events by or about this user.
-    user_id: Option<Id>,
-}
 
 fn parse_time(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
@@ -51,7 +34,7 @@ async fn answer(
     state: &AppState,
     account: Id,
     user_id: Option<Id>,
-    params: EventParams,
+    params: EventListQuery,
 ) -> ApiResult<Response> {
     let from = params
         .from
@@ -70,7 +53,7 @@ async fn answer(
             ));
         }
     }
-    let limit = params.limit.unwrap_or(1000).clamp(1, MAX_EVENTS);
+    let limit = rules::check_event_limit(params.limit)?;
     let events = state
         .store
         .events(
@@ -83,12 +66,9 @@ async fn answer(
             },
         )
         .await?;
-    match params.format.as_deref() {
-        None | Some("json") => Ok(Json(events).into_response()),
-        Some("csv") => Ok(csv_response(&events)),
-        Some(other) => Err(ApiError::invalid(format!(
-            "format: \"{other}\" is not offered; use json or csv."
-        ))),
+    match params.format.unwrap_or_default() {
+        EventFormat::Json => Ok(Json(events).into_response()),
+        EventFormat::Csv => Ok(csv_response(&events)),
     }
 }
 
@@ -134,12 +114,12 @@ fn csv_response(events: &[Event]) -> Response {
 }
 
 /// The account's event log, newest first; `format=csv` exports it.
-#[utoipa::path(get, path = "/events", tag = "events", params(EventParams),
-    responses((status = 200, body = Vec<Event>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/events", tag = "events", params(EventListQuery),
+    responses((status = 200, body = Vec<Event>), AdminErrors))]
 pub async fn account_events(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    Query(params): Query<EventParams>,
+    Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
     let user_id = params.user_id;
     if let Some(id) = user_id {
@@ -149,13 +129,13 @@ pub async fn account_events(
 }
 
 /// One user's event log: what they did and what was done to their account.
-#[utoipa::path(get, path = "/users/{id}/events", tag = "events", params(("id" = i64, Path), EventParams),
-    responses((status = 200, body = Vec<Event>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/users/{id}/events", tag = "events", params(("id" = i64, Path), EventListQuery),
+    responses((status = 200, body = Vec<Event>), NotFound, AdminErrors))]
 pub async fn user_events(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<Id>,
-    Query(params): Query<EventParams>,
+    Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
     state.store.user(caller.account.id, id).await?;
     answer(&state, caller.account.id, Some(id), params).await

@@ -1,21 +1,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use sxadmin_core::{ErrorBody, ErrorCode, Id, Licence, LicencePool, LicenceTier, User};
-use utoipa::{IntoParams, ToSchema};
+use sxadmin_core::rules;
+use sxadmin_core::{
+    ErrorCode, Id, Licence, LicencePool, LogDeletionConfirmation, Purchase, TierChoice, Transfer,
+    Transferred, Unassigned, User,
+};
 
+use super::responses::{AdminErrors, Conflict, NotFound};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TierChoice {
-    pub tier: LicenceTier,
-}
-
 /// Purchased, assigned and available licences per tier.
 #[utoipa::path(get, path = "/licences/pool", tag = "licences",
-    responses((status = 200, body = LicencePool), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = LicencePool), AdminErrors))]
 pub async fn pool(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -25,7 +23,7 @@ pub async fn pool(
 
 /// Every licence of the account with its holder, by tier.
 #[utoipa::path(get, path = "/licences", tag = "licences",
-    responses((status = 200, body = Vec<Licence>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Licence>), AdminErrors))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -33,26 +31,15 @@ pub async fn list(
     Ok(Json(state.store.list_licences(caller.account.id).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Purchase {
-    pub tier: LicenceTier,
-    /// 1 to 1000.
-    pub count: u32,
-}
-
 /// Buys licences into the pool (simulated: no payment is taken).
 #[utoipa::path(post, path = "/licences/purchase", tag = "licences", request_body = Purchase,
-    responses((status = 201, body = Vec<Licence>), (status = 400, body = ErrorBody)))]
+    responses((status = 201, body = Vec<Licence>), AdminErrors))]
 pub async fn purchase(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Json(body): Json<Purchase>,
 ) -> ApiResult<(StatusCode, Json<Vec<Licence>>)> {
-    if !(1..=1000).contains(&body.count) {
-        return Err(ApiError::invalid(
-            "count: buy 1 to 1000 licences at a time.",
-        ));
-    }
+    rules::check_purchase_count(body.count)?;
     let bought = state
         .store
         .purchase_licences(caller.account.id, &caller.actor(), body.tier, body.count)
@@ -62,7 +49,7 @@ pub async fn purchase(
 
 /// Removes an unassigned licence from the pool for good.
 #[utoipa::path(delete, path = "/licences/{id}", tag = "licences", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), NotFound, Conflict, AdminErrors))]
 pub async fn remove(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -77,7 +64,7 @@ pub async fn remove(
 
 /// Assigns a licence of the tier from the pool to a user who has none.
 #[utoipa::path(post, path = "/users/{id}/licence", tag = "licences", params(("id" = i64, Path)), request_body = TierChoice,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn assign(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -95,7 +82,7 @@ pub async fn assign(
 /// Changes the tier of a user's licence (upgrade or downgrade); the user's logs are kept and
 /// the old licence returns to the pool.
 #[utoipa::path(patch, path = "/users/{id}/licence", tag = "licences", params(("id" = i64, Path)), request_body = TierChoice,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn change(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -110,20 +97,6 @@ pub async fn change(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Confirmation {
-    /// Must be true: the previous holder's logs are deleted for good.
-    #[serde(default)]
-    confirm_log_deletion: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Unassigned {
-    pub user: User,
-    pub logs_deleted: u64,
-}
-
 fn require_confirmation(confirmed: bool, what: &str) -> ApiResult<()> {
     if confirmed {
         return Ok(());
@@ -135,13 +108,13 @@ fn require_confirmation(confirmed: bool, what: &str) -> ApiResult<()> {
 }
 
 /// Takes the licence back to the pool. This deletes the user's logs, so it must be confirmed.
-#[utoipa::path(delete, path = "/users/{id}/licence", tag = "licences", params(("id" = i64, Path), Confirmation),
-    responses((status = 200, body = Unassigned), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/users/{id}/licence", tag = "licences", params(("id" = i64, Path), LogDeletionConfirmation),
+    responses((status = 200, body = Unassigned), NotFound, Conflict, AdminErrors))]
 pub async fn unassign(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<Id>,
-    Query(confirmation): Query<Confirmation>,
+    Query(confirmation): Query<LogDeletionConfirmation>,
 ) -> ApiResult<Json<Unassigned>> {
     require_confirmation(
         confirmation.confirm_log_deletion,
@@ -154,25 +127,9 @@ pub async fn unassign(
     Ok(Json(Unassigned { user, logs_deleted }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Transfer {
-    /// The receiving user; they must hold no licence.
-    pub to_user_id: Id,
-    /// Must be true: the previous holder's logs are deleted for good.
-    #[serde(default)]
-    pub confirm_log_deletion: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Transferred {
-    pub from: User,
-    pub to: User,
-    pub logs_deleted: u64,
-}
-
 /// Moves a user's licence to another user without one; deletes the previous holder's logs.
 #[utoipa::path(post, path = "/users/{id}/licence/transfer", tag = "licences", params(("id" = i64, Path)), request_body = Transfer,
-    responses((status = 200, body = Transferred), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Transferred), NotFound, Conflict, AdminErrors))]
 pub async fn transfer(
     State(state): State<AppState>,
     Admin(caller): Admin,

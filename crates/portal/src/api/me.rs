@@ -1,9 +1,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sxadmin_core::{ErrorBody, ErrorCode, Me, Permission, Role};
+use sxadmin_core::{ErrorCode, Me, Permission, Role};
 use utoipa::ToSchema;
 
+use super::responses::{Conflict, SignedInErrors};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json};
@@ -11,7 +12,7 @@ use crate::totp;
 
 /// The signed-in user, their account and what they may do.
 #[utoipa::path(get, path = "/me", tag = "me",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Me), SignedInErrors))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     let permissions = if caller.user.role == Role::Administrator {
         Permission::ALL.to_vec()
@@ -49,7 +50,7 @@ pub struct TotpCode {
 
 /// Starts enrolling an authenticator app as second sign-in factor; confirm it with a code.
 #[utoipa::path(post, path = "/me/totp", tag = "me",
-    responses((status = 200, body = TotpEnrolment), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TotpEnrolment), Conflict, SignedInErrors))]
 pub async fn start_totp(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,7 +76,7 @@ pub async fn start_totp(
 
 /// Turns the second factor on once the app shows a matching code.
 #[utoipa::path(post, path = "/me/totp/confirm", tag = "me", request_body = TotpCode,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204), SignedInErrors))]
 pub async fn confirm_totp(
     State(state): State<AppState>,
     caller: Caller,
@@ -108,7 +109,7 @@ pub async fn confirm_totp(
 
 /// Turns the second factor off; needs a current code so a stolen token cannot do it.
 #[utoipa::path(delete, path = "/me/totp", tag = "me", request_body = TotpCode,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204), SignedInErrors))]
 pub async fn stop_totp(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,6 +5,7 @@ mod domains;
 mod events;
 mod licences;
 mod me;
+pub mod responses;
 mod roles;
 mod users;
 

@@ -1,16 +1,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use sxadmin_core::{ErrorBody, Id, Permission, Role, RoleGroup, Roles};
-use utoipa::ToSchema;
+use sxadmin_core::{Id, NewRoleGroup, PermissionSet, Role, RoleGroup, Roles};
 
+use super::responses::{AdminErrors, Conflict, NotFound};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, Json, Path};
 
 /// The built-in roles and the account's role groups with their permissions.
 #[utoipa::path(get, path = "/roles", tag = "roles",
-    responses((status = 200, body = Roles), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Roles), AdminErrors))]
 pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Json<Roles>> {
     Ok(Json(Roles {
         built_in: Role::ALL.to_vec(),
@@ -18,15 +17,8 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewRoleGroup {
-    pub name: String,
-    #[serde(default)]
-    pub permissions: Vec<Permission>,
-}
-
 #[utoipa::path(post, path = "/roles/groups", tag = "roles", request_body = NewRoleGroup,
-    responses((status = 201, body = RoleGroup), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = RoleGroup), Conflict, AdminErrors))]
 pub async fn create_group(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -44,14 +36,9 @@ pub async fn create_group(
     Ok((StatusCode::CREATED, Json(group)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PermissionSet {
-    pub permissions: Vec<Permission>,
-}
-
 /// Replaces a role group's permissions.
 #[utoipa::path(put, path = "/roles/groups/{id}/permissions", tag = "roles", params(("id" = i64, Path)), request_body = PermissionSet,
-    responses((status = 200, body = RoleGroup), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RoleGroup), NotFound, AdminErrors))]
 pub async fn set_permissions(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -3,33 +3,18 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use sxadmin_core::rules::{self, MAX_BATCH_ITEMS};
 use sxadmin_core::{
-    BatchRequest, BatchResponse, ErrorBody, Id, NewUser, Role, User, UserChanges, UserPage,
-    UserSort,
+    BatchRequest, BatchResponse, Id, NewUser, SetRole, SortOrder, User, UserChanges, UserListQuery,
+    UserPage, UserSort,
 };
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
+use super::responses::{AdminErrors, Conflict, NotFound, Unprocessable};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::store::{SortKey, UserQuery};
-
-pub const MAX_BATCH_ITEMS: usize = 1000;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Part of an e-mail address, first or last name (case-insensitive).
-    search: Option<String>,
-    /// `email` (default), `first_name`, `last_name` or `created`.
-    sort: Option<UserSort>,
-    /// `asc` (default) or `desc`.
-    order: Option<String>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-    /// Rows per page, 1 to 1000 (default 100).
-    limit: Option<u32>,
-}
 
 /// What a cursor carries: the sort it belongs to, and where the previous page ended.
 #[derive(Serialize, Deserialize)]
@@ -65,32 +50,21 @@ fn encode_cursor(sort: UserSort, descending: bool, key: SortKey, id: Id) -> Stri
 }
 
 /// Lists the account's users a page at a time, sorted, optionally filtered by a search.
-#[utoipa::path(get, path = "/users", tag = "users", params(ListParams),
-    responses((status = 200, body = UserPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/users", tag = "users", params(UserListQuery),
+    responses((status = 200, body = UserPage), AdminErrors))]
 pub async fn list_users(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    Query(params): Query<ListParams>,
+    Query(params): Query<UserListQuery>,
 ) -> ApiResult<Json<UserPage>> {
     let sort = params.sort.unwrap_or(UserSort::Email);
-    let descending = match params.order.as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "order: \"{other}\" is not an order; use asc or desc."
-            )))
-        }
-    };
+    let descending = params.order.unwrap_or_default() == SortOrder::Desc;
     let after = params
         .cursor
         .as_deref()
         .map(|c| decode_cursor(c, sort, descending))
         .transpose()?;
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit: ask for 1 to 1000 rows per page."));
-    }
+    let limit = rules::check_user_page_size(params.limit)?;
     let listing = state
         .store
         .list_users(
@@ -115,7 +89,7 @@ pub async fn list_users(
 
 /// Creates one user. The address's domain must be approved (public mail domains need not be).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
-    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = User), Conflict, Unprocessable, AdminErrors))]
 pub async fn create_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -137,7 +111,7 @@ pub struct LookupParams {
 
 /// Finds a user by e-mail address.
 #[utoipa::path(get, path = "/users/lookup", tag = "users", params(LookupParams),
-    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, AdminErrors))]
 pub async fn lookup_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -154,7 +128,7 @@ pub async fn lookup_user(
 /// Creates or updates up to 1,000 users; each item is applied at most once per idempotency
 /// key and gets its own result, so one bad item does not stop the others.
 #[utoipa::path(post, path = "/users/batch", tag = "users", request_body = BatchRequest,
-    responses((status = 200, body = BatchResponse), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = BatchResponse), AdminErrors))]
 pub async fn batch(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -174,7 +148,7 @@ pub async fn batch(
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
-    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, AdminErrors))]
 pub async fn get_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -186,7 +160,7 @@ pub async fn get_user(
 /// Changes names, language, role or the active flag; the last active administrator can be
 /// neither demoted nor disabled.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserChanges,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn update_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -203,7 +177,7 @@ pub async fn update_user(
 
 /// Deletes a user; a licence they held goes back to the pool.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), NotFound, Conflict, AdminErrors))]
 pub async fn delete_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -216,17 +190,10 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SetRole {
-    pub role: Role,
-    /// A role group of the account, or none.
-    #[serde(default)]
-    pub role_group_id: Option<Id>,
-}
-
-/// Sets a user's built-in role and role group.
+/// Sets a user's built-in role, and its role group when the body names one (`null` removes
+/// it; leaving `role_group_id` out keeps the current group).
 #[utoipa::path(put, path = "/users/{id}/role", tag = "roles", params(("id" = i64, Path)), request_body = SetRole,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn set_role(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -1,8 +1,9 @@
-//! Storage behind one trait, so the backend is chosen by the database URL and the HTTP layer
-//! never sees SQL. Each method is one atomic domain operation: the rules that need a
-//! consistent view of the data (last administrator, one licence per user, approved domains)
-//! are checked inside the same transaction that writes, and every change appends its event
-//! in that transaction too.
+//! Storage behind one trait per area (matching `api/`), gathered in [`Store`], so the
+//! backend is chosen by the database URL and the HTTP layer never sees SQL. Each method is
+//! one atomic domain operation: the rules that need a consistent view of the data (last
+//! administrator, one licence per user, approved domains) are checked inside the same
+//! transaction that writes, and every change appends its event in that transaction too.
+//! The traits name no backend, so a PostgreSQL one implements the same set.
 
 mod sqlite;
 
@@ -53,6 +54,12 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0}: use sqlite://PATH (PostgreSQL is not available in this build)")]
     UnsupportedUrl(String),
+}
+
+impl From<sxadmin_core::rules::RuleError> for StoreError {
+    fn from(error: sxadmin_core::rules::RuleError) -> Self {
+        StoreError::Invalid(error.to_string())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -167,11 +174,42 @@ pub enum RefreshUse {
     Invalid,
 }
 
+/// The store as the HTTP layer and the sign-in flows see it: every area below. A backend
+/// implements the area traits; this trait comes with them.
+pub trait Store:
+    AccountStore
+    + UserStore
+    + BatchStore
+    + DomainStore
+    + LicenceStore
+    + RoleStore
+    + EventStore
+    + TokenStore
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + UserStore
+        + BatchStore
+        + DomainStore
+        + LicenceStore
+        + RoleStore
+        + EventStore
+        + TokenStore
+        + 'static
+{
+}
+
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // Accounts and users.
+pub trait AccountStore: Send + Sync {
     async fn create_account(&self, name: &str) -> StoreResult<Account>;
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Every user with this address, across accounts; sign-in starts from an address alone.
     async fn users_by_email_any_account(&self, email: &str) -> StoreResult<Vec<(Id, User)>>;
     async fn user(&self, account: Id, id: Id) -> StoreResult<User>;
@@ -186,21 +224,15 @@ pub trait Store: Send + Sync + 'static {
         changes: &UserChanges,
     ) -> StoreResult<User>;
     async fn delete_user(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()>;
-    /// Applies creates and updates, each item once per idempotency key; items are independent,
-    /// so one refusal does not undo the others.
-    async fn apply_batch(
-        &self,
-        account: Id,
-        actor: &Actor,
-        items: &[BatchItem],
-    ) -> StoreResult<Vec<BatchItemResult>>;
+    /// `role_group`: `None` keeps the user's group, `Some(None)` removes it, `Some(Some(id))`
+    /// sets it, so changing a role never drops a group by accident.
     async fn set_role(
         &self,
         account: Id,
         actor: &Actor,
         id: Id,
         role: Role,
-        role_group_id: Option<Id>,
+        role_group: Option<Option<Id>>,
     ) -> StoreResult<User>;
     async fn set_totp(
         &self,
@@ -209,8 +241,22 @@ pub trait Store: Send + Sync + 'static {
         active: Option<&str>,
     ) -> StoreResult<()>;
     async fn totp_secrets(&self, user_id: Id) -> StoreResult<(Option<String>, Option<String>)>;
+}
 
-    // Domains.
+#[async_trait]
+pub trait BatchStore: Send + Sync {
+    /// Applies creates and updates, each item once per idempotency key; items are independent,
+    /// so one refusal does not undo the others.
+    async fn apply_batch(
+        &self,
+        account: Id,
+        actor: &Actor,
+        items: &[BatchItem],
+    ) -> StoreResult<Vec<BatchItemResult>>;
+}
+
+#[async_trait]
+pub trait DomainStore: Send + Sync {
     async fn list_domains(&self, account: Id) -> StoreResult<Vec<Domain>>;
     async fn domain(&self, account: Id, id: Id) -> StoreResult<Domain>;
     async fn request_domain(
@@ -222,8 +268,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Domain>;
     async fn approve_domain(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<Domain>;
     async fn remove_domain(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()>;
+}
 
-    // Licences.
+#[async_trait]
+pub trait LicenceStore: Send + Sync {
     async fn licence_pool(&self, account: Id) -> StoreResult<LicencePool>;
     async fn list_licences(&self, account: Id) -> StoreResult<Vec<Licence>>;
     async fn purchase_licences(
@@ -262,8 +310,10 @@ pub trait Store: Send + Sync + 'static {
         from: Id,
         to: Id,
     ) -> StoreResult<(User, User, u64)>;
+}
 
-    // Roles.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
     async fn list_role_groups(&self, account: Id) -> StoreResult<Vec<RoleGroup>>;
     async fn create_role_group(
         &self,
@@ -279,8 +329,10 @@ pub trait Store: Send + Sync + 'static {
         id: Id,
         permissions: &[Permission],
     ) -> StoreResult<RoleGroup>;
+}
 
-    // Events.
+#[async_trait]
+pub trait EventStore: Send + Sync {
     async fn events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>>;
     async fn record_event(
         &self,
@@ -290,8 +342,10 @@ pub trait Store: Send + Sync + 'static {
         target_user_id: Option<Id>,
         details: serde_json::Value,
     ) -> StoreResult<()>;
+}
 
-    // Tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
     async fn insert_token(&self, token: &NewToken<'_>) -> StoreResult<()>;
     async fn token_owner(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenOwner>>;
     /// Spends a refresh token, detecting replay of one already spent.

@@ -300,6 +300,21 @@ async fn the_openapi_document_describes_the_api() {
         assert!(paths.contains_key(path), "{path} is documented");
     }
     assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+    // The shared refusals are described on every administration route, with their body.
+    let list_users = &document["paths"]["/users"]["get"]["responses"];
+    for status in ["400", "401", "403", "429"] {
+        assert_eq!(
+            list_users[status]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "GET /users documents {status}"
+        );
+    }
+    let transfer = &document["paths"]["/users/{id}/licence/transfer"]["post"]["responses"];
+    assert!(transfer["404"].is_object() && transfer["409"].is_object());
+    assert!(
+        transfer["422"].is_null(),
+        "only the refusals a route can give"
+    );
 }
 
 #[tokio::test]
@@ -401,4 +416,48 @@ async fn a_role_group_gives_its_members_its_permissions() {
 
     let admin_me: Me = portal.get(admin, "/me").await.parse_ok(StatusCode::OK);
     assert_eq!(admin_me.permissions, Permission::ALL);
+}
+
+#[tokio::test]
+async fn changing_a_role_keeps_the_role_group_unless_the_body_names_one() {
+    let portal = Portal::start().await;
+    let admin = &portal.admin;
+    let group: RoleGroup = portal
+        .post(
+            admin,
+            "/roles/groups",
+            json!({"name": "Auditors", "permissions": ["logs"]}),
+        )
+        .await
+        .parse_ok(StatusCode::CREATED);
+    let camille_id = portal.user_id(CAMILLE).await;
+    let path = format!("/users/{camille_id}/role");
+
+    let member: sxadmin_core::User = portal
+        .put(
+            admin,
+            &path,
+            json!({"role": "user", "role_group_id": group.id}),
+        )
+        .await
+        .parse_ok(StatusCode::OK);
+    assert_eq!(member.role_group_id, Some(group.id));
+
+    // Absent: the group stays, whatever the role becomes.
+    let promoted: sxadmin_core::User = portal
+        .put(admin, &path, json!({"role": "administrator"}))
+        .await
+        .parse_ok(StatusCode::OK);
+    assert_eq!(promoted.role, Role::Administrator);
+    assert_eq!(promoted.role_group_id, Some(group.id));
+    assert_eq!(portal.user(camille_id).await.role_group_id, Some(group.id));
+
+    // `null`: the group goes.
+    let cleared: sxadmin_core::User = portal
+        .put(admin, &path, json!({"role": "user", "role_group_id": null}))
+        .await
+        .parse_ok(StatusCode::OK);
+    assert_eq!(cleared.role, Role::User);
+    assert_eq!(cleared.role_group_id, None);
+    assert_eq!(portal.user(camille_id).await.role_group_id, None);
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use sxadmin_client::PortalClient;
-use sxadmin_core::{Permission, Role, Roles};
+use sxadmin_core::{Permission, Role, Roles, SetRole};
 
 use super::output::{self, Table};
 use super::users::parse_role;
@@ -86,17 +86,28 @@ async fn set(
     client: &PortalClient,
     args: SetArgs,
 ) -> anyhow::Result<Outcome> {
-    let user = client.lookup_user(args.email.trim()).await?;
-    let (group_id, group_name) = match (&args.group, args.no_group) {
+    let (change, group_name) = match (&args.group, args.no_group) {
         (Some(name), _) => {
             let roles = client.roles().await?;
-            let group = find_group(&roles, name)?;
-            (Some(group.0), Some(group.1))
+            let (id, name) = find_group(&roles, name)?;
+            let change = SetRole {
+                role: args.role,
+                role_group_id: Some(Some(id)),
+            };
+            (change, Some(name))
         }
-        (None, true) => (None, None),
-        (None, false) => (user.role_group_id, None),
+        (None, true) => {
+            let change = SetRole {
+                role: args.role,
+                role_group_id: Some(None),
+            };
+            (change, None)
+        }
+        // The portal keeps the group when the request leaves it out.
+        (None, false) => (SetRole::keeping_group(args.role), None),
     };
-    let updated = client.set_role(user.id, args.role, group_id).await?;
+    let user = client.lookup_user(args.email.trim()).await?;
+    let updated = client.set_role(user.id, &change).await?;
     let mut message = format!("{} is now {}", updated.email, article(updated.role));
     match (group_name, args.no_group) {
         (Some(name), _) => message.push_str(&format!(" in role group {name}")),

@@ -3,10 +3,10 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use sxadmin_client::PortalClient;
-use sxadmin_core::{Domain, DomainStatus};
+use sxadmin_core::{rules, Domain, DomainStatus};
 
 use super::output::{self, Table};
-use super::{GlobalOptions, Outcome};
+use super::{GlobalOptions, Outcome, UsageError};
 
 #[derive(Debug, Args)]
 pub struct DomainsArgs {
@@ -83,7 +83,7 @@ async fn add(
     client: &PortalClient,
     name: &str,
 ) -> anyhow::Result<Outcome> {
-    let domain = client.request_domain(name.trim()).await?;
+    let domain = client.request_domain(&normalize(name)?).await?;
     let message = format!(
         "Requested {name}. Publish this DNS TXT record, then run `sxadmin domains verify {name}`:\n  \
          name:  {record}\n  value: {value}",
@@ -154,14 +154,15 @@ async fn remove(
     Ok(Outcome::Done)
 }
 
-/// Domains are named by people and addressed by id by the portal; the name is matched the
-/// way DNS does, ignoring case and a final dot.
+/// Domains are named by people and addressed by id by the portal. Both sides go through
+/// core's one normalisation, so `Exemple.Québec.` finds the `exemple.xn--qubec-csa` the
+/// portal stored.
 async fn find(client: &PortalClient, name: &str) -> anyhow::Result<Domain> {
-    let wanted = normalise(name);
+    let wanted = normalize(name)?;
     let domains = client.list_domains().await?;
     domains
         .into_iter()
-        .find(|d| normalise(&d.name) == wanted)
+        .find(|d| rules::normalize_domain(&d.name).is_ok_and(|stored| stored == wanted))
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "the account has no domain {}; `sxadmin domains list` shows them, and \
@@ -172,6 +173,7 @@ async fn find(client: &PortalClient, name: &str) -> anyhow::Result<Domain> {
         })
 }
 
-fn normalise(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_lowercase()
+/// The domain as the portal stores it, or why it is not a domain name.
+fn normalize(name: &str) -> Result<String, UsageError> {
+    rules::normalize_domain(name).map_err(|e| UsageError(e.to_string()))
 }

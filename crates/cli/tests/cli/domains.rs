@@ -78,3 +78,42 @@ async fn domains_are_requested_verified_listed_and_removed() {
         .await
         .expect(1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_internationalised_domain_is_verified_and_removed_by_the_name_typed() {
+    let portal = Portal::start_with(approving()).await;
+    let client = portal.client();
+
+    portal.run(&["domains", "add", "exemple.québec"]).await.ok();
+    let stored = client
+        .list_domains()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "exemple.xn--qubec-csa")
+        .expect("the portal keeps the ASCII form");
+    assert_eq!(stored.status, DomainStatus::Pending);
+
+    // Typed as the administrator knows it, in another case, with DNS's final dot.
+    let verified = portal
+        .run(&["domains", "verify", "Exemple.Québec.", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(verified["name"], "exemple.xn--qubec-csa");
+    assert_eq!(verified["status"], "approved");
+
+    portal
+        .run(&["domains", "remove", "exemple.québec", "--yes"])
+        .await
+        .ok();
+    let left = client.list_domains().await.unwrap();
+    assert!(left.iter().all(|d| d.id != stored.id), "{left:?}");
+
+    // Not a domain name at all: bad input, said before anything is sent.
+    let refused = portal
+        .run(&["domains", "verify", "not a domain"])
+        .await
+        .expect(2);
+    assert!(refused.stderr.contains("company.com"), "{}", refused.stderr);
+}

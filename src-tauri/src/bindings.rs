@@ -1,5 +1,7 @@
-//! The TypeScript declarations of every IPC payload, generated from the Rust types into
-//! `ui/src/bindings`. The test fails when a Rust type changed and the files were not
+//! The TypeScript side of the IPC, generated into `ui/src/bindings`: the declarations of
+//! every payload (ts-rs), the typed function of every command (`commands.ts`, from the
+//! table in `command_list.rs`), the union of every error code and core's input limits
+//! (`limits.ts`). The test fails when the Rust side changed and the files were not
 //! regenerated; `SXADMIN_UPDATE_BINDINGS=1 cargo test -p sxadmin-desktop bindings`
 //! rewrites them.
 
@@ -42,6 +44,27 @@ mod tests {
             core::Roles,
             core::Event,
         );
+        write(dir, "commands.ts", &crate::contract::commands_ts(&config));
+        write(dir, "limits.ts", &limits_ts(&config));
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    /// The UI's copy of core's limits, so a form refuses what the portal refuses. The type
+    /// is declared in the same file: a separate `Limits.ts` would clash with `limits.ts` on
+    /// the file systems of macOS and Windows, which ignore case.
+    fn limits_ts(config: &Config) -> String {
+        let limits = serde_json::to_string_pretty(&core::rules::LIMITS).unwrap();
+        format!(
+            "// Generated from sxadmin_core::rules::LIMITS; do not edit.\n\
+             // `SXADMIN_UPDATE_BINDINGS=1 cargo test -p sxadmin-desktop bindings` rewrites it.\n\n\
+             export {}\n\n\
+             export const LIMITS: Limits = {limits};\n",
+            <core::rules::Limits as TS>::decl(config)
+        )
     }
 
     fn files(dir: &Path) -> BTreeMap<String, String> {

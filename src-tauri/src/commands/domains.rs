@@ -1,9 +1,9 @@
 //! The Domains screen and the Roles screen: straight calls to the portal.
 
-use sxadmin_client::core::{Domain, Id, Roles};
+use sxadmin_client::core::{rules, Domain, Id, Roles};
 use tauri::State;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -13,13 +13,8 @@ pub async fn list_domains(state: State<'_, AppState>) -> AppResult<Vec<Domain>> 
 
 #[tauri::command]
 pub async fn request_domain(state: State<'_, AppState>, name: String) -> AppResult<Domain> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::Invalid(
-            "type the domain to approve, for example example.com".into(),
-        ));
-    }
-    Ok(state.client().await?.request_domain(name).await?)
+    let name = rules::normalize_domain(&name)?;
+    Ok(state.client().await?.request_domain(&name).await?)
 }
 
 #[tauri::command]

@@ -1,12 +1,12 @@
 //! The Event log screen: read a range, or save it as the portal's spreadsheet-safe CSV.
 
 use serde::Deserialize;
-use sxadmin_client::core::{Event, Id};
+use sxadmin_client::core::{rules, Event, Id};
 use sxadmin_client::EventRange;
 use tauri::State;
 
 use crate::dialogs;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, DesktopCode};
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Default, Deserialize, ts_rs::TS)]
@@ -32,7 +32,11 @@ impl EventQuery {
 
 #[tauri::command]
 pub async fn list_events(state: State<'_, AppState>, query: EventQuery) -> AppResult<Vec<Event>> {
-    Ok(state.client().await?.events(&query.range(1000)).await?)
+    Ok(state
+        .client()
+        .await?
+        .events(&query.range(rules::DEFAULT_EVENT_LIMIT))
+        .await?)
 }
 
 /// Asks where to save, then writes the log there. `None` when the administrator cancelled.
@@ -45,10 +49,12 @@ pub async fn export_events(
     let Some(path) = dialogs::save_csv("Export the event log", "event-log.csv").await else {
         return Ok(None);
     };
-    let bytes = client.events_csv(&query.range(100_000)).await?;
+    let bytes = client
+        .events_csv(&query.range(rules::MAX_EVENT_LIMIT))
+        .await?;
     tokio::fs::write(&path, bytes).await.map_err(|e| {
         AppError::file(
-            "write_failed",
+            DesktopCode::WriteFailed,
             format!("cannot write {}: {e}", path.display()),
         )
     })?;

@@ -13,9 +13,10 @@ use sxadmin_client::PortalClient;
 use tauri::State;
 
 use crate::dialogs;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, DesktopCode};
 use crate::import::{ImportPreview, ImportProgress, ImportReport, PreparedImport, PreviewRow};
 use crate::state::AppState;
+use sxadmin_client::core::csv::IssueCode;
 
 /// Asks where to save the template and writes it. `None` when cancelled.
 #[tauri::command]
@@ -32,7 +33,7 @@ pub async fn download_template() -> AppResult<Option<String>> {
 async fn write_picked_file(path: &std::path::Path, contents: &[u8]) -> AppResult<Option<String>> {
     tokio::fs::write(path, contents).await.map_err(|e| {
         AppError::file(
-            "write_failed",
+            DesktopCode::WriteFailed,
             format!("cannot write {}: {e}", path.display()),
         )
     })?;
@@ -52,11 +53,11 @@ pub async fn choose_import_file(state: State<'_, AppState>) -> AppResult<Option<
         .unwrap_or_else(|| path.display().to_string());
     let size = tokio::fs::metadata(&path)
         .await
-        .map_err(|e| AppError::file("read_failed", format!("cannot read {name}: {e}")))?
+        .map_err(|e| AppError::file(DesktopCode::ReadFailed, format!("cannot read {name}: {e}")))?
         .len();
     if size > ReadOptions::DEFAULT_MAX_BYTES as u64 {
         return Err(AppError::file(
-            "file_too_large",
+            IssueCode::FileTooLarge,
             format!(
                 "{name} is {} MB and the limit is {} MB; split it into smaller files",
                 size / 1_000_000,
@@ -66,7 +67,7 @@ pub async fn choose_import_file(state: State<'_, AppState>) -> AppResult<Option<
     }
     let bytes = tokio::fs::read(&path)
         .await
-        .map_err(|e| AppError::file("read_failed", format!("cannot read {name}: {e}")))?;
+        .map_err(|e| AppError::file(DesktopCode::ReadFailed, format!("cannot read {name}: {e}")))?;
     prepare(&state, &client, name, &bytes).await.map(Some)
 }
 
@@ -107,7 +108,7 @@ async fn prepare(
         return Err(AppError::Busy);
     }
     let file = read(bytes, &ReadOptions::default())
-        .map_err(|error| AppError::file(error.code().as_str(), format!("{file_name}: {error}")))?
+        .map_err(|error| AppError::file(error.code(), format!("{file_name}: {error}")))?
         .into_owned();
     let snapshot = snapshot(client).await?;
     let plan = build_plan(&file, &snapshot);

@@ -2,7 +2,7 @@
 //! the window asks the administrator before it calls these commands, so they confirm
 //! the deletion to the portal.
 
-use sxadmin_client::core::{Id, Licence, LicencePool, LicenceTier, User};
+use sxadmin_client::core::{rules, Id, Licence, LicencePool, LicenceTier, User};
 use tauri::State;
 
 use crate::error::{AppError, AppResult};
@@ -24,11 +24,7 @@ pub async fn purchase_licences(
     tier: LicenceTier,
     count: u32,
 ) -> AppResult<LicencePool> {
-    if !(1..=1000).contains(&count) {
-        return Err(AppError::Invalid(
-            "buy between 1 and 1000 licences at a time".into(),
-        ));
-    }
+    let count = rules::check_purchase_count(count)?;
     let client = state.client().await?;
     client.purchase_licences(tier, count).await?;
     Ok(client.licence_pool().await?)

@@ -157,7 +157,9 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
             state.secrets.delete(&demo_secret_name(&state))?;
             *state.demo.lock().await = None;
         }
-        Some(Source::Portal(session)) => session.sign_out().await?,
+        Some(Source::Portal(session)) => {
+            session.sign_out().await?;
+        }
         None => {}
     }
     if let Ok(mut import) = state.import.lock() {

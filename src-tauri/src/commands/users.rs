@@ -2,7 +2,9 @@
 //! window renders only the visible rows), and the user form.
 
 use serde::Deserialize;
-use sxadmin_client::core::{Id, NewUser, Role, User, UserChanges, UserPage, UserSort};
+use sxadmin_client::core::{
+    Id, NewUser, Role, SetRole, SortOrder, User, UserChanges, UserPage, UserSort,
+};
 use sxadmin_client::UserListQuery;
 use tauri::State;
 
@@ -32,7 +34,7 @@ pub async fn list_users(state: State<'_, AppState>, query: ListUsers) -> AppResu
         .list_users(&UserListQuery {
             search,
             sort: query.sort,
-            descending: query.descending,
+            order: query.descending.then_some(SortOrder::Desc),
             cursor: query.cursor,
             limit: query.limit,
         })
@@ -64,10 +66,12 @@ pub async fn delete_user(state: State<'_, AppState>, id: Id) -> AppResult<()> {
     Ok(state.client().await?.delete_user(id).await?)
 }
 
-/// Sets the built-in role, keeping the user's role group.
+/// Sets the built-in role; the portal keeps the user's role group when none is named.
 #[tauri::command]
 pub async fn set_role(state: State<'_, AppState>, id: Id, role: Role) -> AppResult<User> {
-    let client = state.client().await?;
-    let user = client.get_user(id).await?;
-    Ok(client.set_role(id, role, user.role_group_id).await?)
+    let change = SetRole {
+        role,
+        role_group_id: None,
+    };
+    Ok(state.client().await?.set_role(id, &change).await?)
 }

@@ -1,0 +1,134 @@
+// Generated from the command table in src-tauri/src/command_list.rs; do not edit.
+// `SXADMIN_UPDATE_BINDINGS=1 cargo test -p sxadmin-desktop bindings` rewrites it.
+import type { Channel } from "@tauri-apps/api/core";
+import { call, callRaw } from "../ipc";
+import type { AppInfo } from "./AppInfo";
+import type { Domain } from "./Domain";
+import type { Event } from "./Event";
+import type { EventQuery } from "./EventQuery";
+import type { ImportPreview } from "./ImportPreview";
+import type { ImportProgress } from "./ImportProgress";
+import type { ImportReport } from "./ImportReport";
+import type { Licence } from "./Licence";
+import type { LicencePool } from "./LicencePool";
+import type { LicenceTier } from "./LicenceTier";
+import type { ListUsers } from "./ListUsers";
+import type { NewUser } from "./NewUser";
+import type { Overview } from "./Overview";
+import type { PreviewRow } from "./PreviewRow";
+import type { Role } from "./Role";
+import type { Roles } from "./Roles";
+import type { SessionInfo } from "./SessionInfo";
+import type { User } from "./User";
+import type { UserChanges } from "./UserChanges";
+import type { UserPage } from "./UserPage";
+
+/** Every command the window may call, as the capability grants it. */
+export type CommandName =
+  | "app_info"
+  | "restore_session"
+  | "sign_in"
+  | "sign_in_demo"
+  | "sign_out"
+  | "overview"
+  | "list_users"
+  | "get_user"
+  | "create_user"
+  | "update_user"
+  | "delete_user"
+  | "set_role"
+  | "download_template"
+  | "choose_import_file"
+  | "load_import_bytes"
+  | "import_rows"
+  | "apply_import"
+  | "cancel_import"
+  | "save_import_results"
+  | "licence_pool"
+  | "list_licences"
+  | "purchase_licences"
+  | "assign_licence"
+  | "change_licence"
+  | "unassign_licence"
+  | "transfer_licence"
+  | "remove_licences"
+  | "list_domains"
+  | "request_domain"
+  | "verify_domain"
+  | "remove_domain"
+  | "roles"
+  | "list_events"
+  | "export_events"
+;
+
+/** One typed function per command, with the argument names Tauri reads. */
+export const commands = {
+  appInfo: (): Promise<AppInfo> =>
+    call<AppInfo>("app_info", {}),
+  restoreSession: (): Promise<SessionInfo | null> =>
+    call<SessionInfo | null>("restore_session", {}),
+  signIn: (portalUrl: string): Promise<SessionInfo> =>
+    call<SessionInfo>("sign_in", { portalUrl }),
+  signInDemo: (): Promise<SessionInfo> =>
+    call<SessionInfo>("sign_in_demo", {}),
+  signOut: (): Promise<void> =>
+    call<void>("sign_out", {}),
+  overview: (): Promise<Overview> =>
+    call<Overview>("overview", {}),
+  listUsers: (query: ListUsers): Promise<UserPage> =>
+    call<UserPage>("list_users", { query }),
+  getUser: (id: number): Promise<User> =>
+    call<User>("get_user", { id }),
+  createUser: (user: NewUser): Promise<User> =>
+    call<User>("create_user", { user }),
+  updateUser: (id: number, changes: UserChanges): Promise<User> =>
+    call<User>("update_user", { id, changes }),
+  deleteUser: (id: number): Promise<void> =>
+    call<void>("delete_user", { id }),
+  setRole: (id: number, role: Role): Promise<User> =>
+    call<User>("set_role", { id, role }),
+  downloadTemplate: (): Promise<string | null> =>
+    call<string | null>("download_template", {}),
+  chooseImportFile: (): Promise<ImportPreview | null> =>
+    call<ImportPreview | null>("choose_import_file", {}),
+  loadImportBytes: (body: Uint8Array, headers: Record<string, string>): Promise<ImportPreview> =>
+    callRaw<ImportPreview>("load_import_bytes", body, headers),
+  importRows: (offset: number, limit: number): Promise<Array<PreviewRow>> =>
+    call<Array<PreviewRow>>("import_rows", { offset, limit }),
+  applyImport: (progress: Channel<ImportProgress>): Promise<ImportReport> =>
+    call<ImportReport>("apply_import", { progress }),
+  cancelImport: (): Promise<void> =>
+    call<void>("cancel_import", {}),
+  saveImportResults: (): Promise<string | null> =>
+    call<string | null>("save_import_results", {}),
+  licencePool: (): Promise<LicencePool> =>
+    call<LicencePool>("licence_pool", {}),
+  listLicences: (): Promise<Array<Licence>> =>
+    call<Array<Licence>>("list_licences", {}),
+  purchaseLicences: (tier: LicenceTier, count: number): Promise<LicencePool> =>
+    call<LicencePool>("purchase_licences", { tier, count }),
+  assignLicence: (userId: number, tier: LicenceTier): Promise<User> =>
+    call<User>("assign_licence", { userId, tier }),
+  changeLicence: (userIds: Array<number>, tier: LicenceTier): Promise<number> =>
+    call<number>("change_licence", { userIds, tier }),
+  unassignLicence: (userId: number): Promise<User> =>
+    call<User>("unassign_licence", { userId }),
+  transferLicence: (fromUserId: number, toUserId: number): Promise<User> =>
+    call<User>("transfer_licence", { fromUserId, toUserId }),
+  removeLicences: (ids: Array<number>): Promise<void> =>
+    call<void>("remove_licences", { ids }),
+  listDomains: (): Promise<Array<Domain>> =>
+    call<Array<Domain>>("list_domains", {}),
+  requestDomain: (name: string): Promise<Domain> =>
+    call<Domain>("request_domain", { name }),
+  verifyDomain: (id: number): Promise<Domain> =>
+    call<Domain>("verify_domain", { id }),
+  removeDomain: (id: number): Promise<void> =>
+    call<void>("remove_domain", { id }),
+  roles: (): Promise<Roles> =>
+    call<Roles>("roles", {}),
+  listEvents: (query: EventQuery): Promise<Array<Event>> =>
+    call<Array<Event>>("list_events", { query }),
+  exportEvents: (query: EventQuery): Promise<string | null> =>
+    call<string | null>("export_events", { query }),
+};

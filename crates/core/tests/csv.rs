@@ -791,3 +791,27 @@ proptest! {
         }
     }
 }
+
+/// The plan promises that a row it marks `create` passes every check the portal makes
+/// before writing: a name over the portal's limit is refused here, not when applied.
+#[test]
+fn names_over_the_portal_limit_are_refused_by_the_plan() {
+    let long = "A".repeat(sxadmin_core::rules::MAX_NAME_CHARS + 50);
+    let at_limit = "B".repeat(sxadmin_core::rules::MAX_NAME_CHARS);
+    let text = format!(
+        "email,first_name,last_name\nlong@example.com,{long},Person\nfits@example.com,{at_limit},Person\n"
+    );
+    let parsed = read(text.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(
+        issue_places(&parsed),
+        vec![(2, Some("first_name"), "invalid_name")]
+    );
+    let plan = build_plan(&parsed, &snapshot());
+    assert!(matches!(plan.rows[0].action, Action::Error));
+    assert!(matches!(plan.rows[1].action, Action::Create { .. }));
+    assert!(
+        plan.rows[0].issues[0].message.contains("200 characters"),
+        "{}",
+        plan.rows[0].issues[0].message
+    );
+}

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use sxadmin_core::rules::{self, RuleError};
 use sxadmin_core::{Language, NewUser, Role, User, UserChanges};
 
 use super::output::{self, Table};
@@ -144,16 +145,16 @@ async fn show(options: &GlobalOptions, email: &str) -> anyhow::Result<Outcome> {
 }
 
 async fn add(options: &GlobalOptions, args: AddArgs) -> anyhow::Result<Outcome> {
+    let new = rules::check_new_user(&NewUser {
+        email: args.email,
+        first_name: args.details.first_name.unwrap_or_default(),
+        last_name: args.details.last_name.unwrap_or_default(),
+        language: args.details.language,
+        role: args.details.role,
+    })
+    .map_err(refused)?;
     let client = super::connect::client(options).await?;
-    let user = client
-        .create_user(&NewUser {
-            email: args.email.trim().to_owned(),
-            first_name: args.details.first_name.unwrap_or_default(),
-            last_name: args.details.last_name.unwrap_or_default(),
-            language: args.details.language,
-            role: args.details.role,
-        })
-        .await?;
+    let user = client.create_user(&new).await?;
     output::done(
         options,
         &format!("Added {} ({}, {}).", user.email, user.role, user.language),
@@ -182,6 +183,7 @@ async fn edit(options: &GlobalOptions, args: EditArgs) -> anyhow::Result<Outcome
         ))
         .into());
     }
+    let changes = rules::check_user_changes(&changes).map_err(refused)?;
     let client = super::connect::client(options).await?;
     let user = client.lookup_user(args.email.trim()).await?;
     let updated = client.update_user(user.id, &changes).await?;
@@ -192,6 +194,19 @@ async fn edit(options: &GlobalOptions, args: EditArgs) -> anyhow::Result<Outcome
     };
     output::done(options, &message, &updated)?;
     Ok(Outcome::Done)
+}
+
+/// A value the portal would refuse, said before anything is sent and named by the option
+/// that carried it.
+fn refused(error: RuleError) -> UsageError {
+    let field = error.field();
+    let text = error.to_string();
+    let advice = text.strip_prefix(&format!("{field}: ")).unwrap_or(&text);
+    let option = match field {
+        "email" => "the e-mail address".to_owned(),
+        other => format!("--{}", other.replace('_', "-")),
+    };
+    UsageError(format!("{option}: {advice}"))
 }
 
 #[derive(Serialize)]

@@ -650,3 +650,53 @@ async fn without_an_administrator_token_nothing_runs() {
         10
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_longer_than_the_portal_allows_are_refused_before_anything_is_sent() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+    let long = "n".repeat(sxadmin_client::core::rules::MAX_NAME_CHARS + 50);
+
+    // Signed out on purpose: the name is refused before the command signs in.
+    let added = portal
+        .run_as(
+            None,
+            &[
+                "users",
+                "add",
+                "long.name@demo.example",
+                "--first-name",
+                &long,
+            ],
+        )
+        .await
+        .expect(2);
+    assert!(added.stderr.contains("--first-name"), "{}", added.stderr);
+    assert!(added.stderr.contains("200 characters"), "{}", added.stderr);
+    assert!(client.lookup_user("long.name@demo.example").await.is_err());
+
+    let edited = portal
+        .run_as(
+            None,
+            &["users", "edit", STANDARD_USER, "--last-name", &long],
+        )
+        .await
+        .expect(2);
+    assert!(edited.stderr.contains("--last-name"), "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains("200 characters"),
+        "{}",
+        edited.stderr
+    );
+    let camille = client.lookup_user(STANDARD_USER).await.unwrap();
+    assert_eq!(camille.last_name, "Tremblay");
+
+    // At the limit, the name is the portal's to take.
+    let at_limit = "é".repeat(sxadmin_client::core::rules::MAX_NAME_CHARS);
+    portal
+        .run(&["users", "edit", STANDARD_USER, "--last-name", &at_limit])
+        .await
+        .ok();
+    let camille = client.lookup_user(STANDARD_USER).await.unwrap();
+    assert_eq!(camille.last_name, at_limit);
+}

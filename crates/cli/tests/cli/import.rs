@@ -6,7 +6,7 @@ use std::path::Path;
 use sxadmin_client::UserListQuery;
 use sxadmin_tests::proxy::{Fault, FaultProxy};
 
-use crate::harness::Portal;
+use crate::harness::{write_file, Home, Portal};
 
 const VALID_ROWS: usize = 1000;
 
@@ -246,4 +246,59 @@ async fn the_proxy_named_in_the_environment_carries_the_requests() {
         proxy.forwarded() >= 1,
         "the request did not go through the proxy"
     );
+}
+
+/// A file whose second row has a first name longer than the portal takes.
+fn long_name_csv() -> String {
+    format!(
+        "email,first_name,last_name,role,language,licence\n\
+         person.short@demo.example,Short,Name,user,en,\n\
+         person.long@demo.example,{},Name,user,en,\n",
+        "L".repeat(250)
+    )
+}
+
+#[tokio::test]
+async fn check_reports_a_first_name_longer_than_the_portal_takes() {
+    let home = Home::new();
+    let file = write_file(home.dir.path(), "long.csv", &long_name_csv());
+    let report = home
+        .run(&["import", file.to_str().unwrap(), "--check", "--json"])
+        .await
+        .expect(1)
+        .json();
+    assert_eq!(report["summary"]["valid"], 1, "{report}");
+    assert_eq!(report["summary"]["with_errors"], 1, "{report}");
+    let row = &report["rows"][0];
+    assert_eq!(row["line"], 3);
+    assert_eq!(row["errors"][0]["column"], "first_name");
+    assert_eq!(row["errors"][0]["code"], "invalid_name");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_never_plans_to_create_a_row_whose_name_is_too_long() {
+    let portal = Portal::start().await;
+    let file = portal.file("long.csv", &long_name_csv());
+    let plan = portal
+        .run(&["import", file.to_str().unwrap(), "--dry-run", "--json"])
+        .await
+        .expect(1)
+        .json();
+    assert_eq!(plan["summary"]["create"], 1, "{plan}");
+    assert_eq!(plan["summary"]["error"], 1, "{plan}");
+    let row = &plan["rows"][1];
+    assert_eq!(row["email"], "person.long@demo.example");
+    assert_eq!(row["action"], "error");
+    assert_eq!(row["errors"][0]["column"], "first_name");
+    assert_eq!(row["errors"][0]["code"], "invalid_name");
+
+    // Applied, the file creates the valid row and reports the other as failed.
+    let applied = portal
+        .run(&["import", file.to_str().unwrap(), "--json"])
+        .await
+        .expect(1)
+        .json();
+    assert_eq!(applied["summary"]["created"], 1, "{applied}");
+    assert_eq!(applied["summary"]["failed"], 1, "{applied}");
+    assert_eq!(people(&portal).await, ["person.short@demo.example"]);
 }

@@ -277,22 +277,52 @@ fn print_plan_warnings(options: &GlobalOptions, plan: &ImportPlan) {
     if options.json {
         return;
     }
-    for demand in &plan.summary.licences {
-        let short = i64::try_from(demand.needed).unwrap_or(i64::MAX) - demand.available;
-        if short > 0 {
-            eprintln!(
-                "warning: {} rows need a {} licence and the pool has {}: {short} users will be \
-                 saved without one; buy {short} more with `sxadmin licences buy {} {short}`",
-                demand.needed,
-                demand.tier.as_str(),
-                demand.available,
-                demand.tier.as_str()
-            );
-        }
+    for line in licence_warnings(plan) {
+        eprintln!("warning: {line}");
     }
     for finding in &plan.findings {
-        eprintln!("warning: {}", finding.message);
+        // Said above, with the command that fixes it.
+        if finding.code != IssueCode::LicencesExhausted {
+            eprintln!("warning: {}", finding.message);
+        }
     }
+}
+
+/// What the plan does with rows beyond the pool: once a tier's licences run out, the
+/// later rows that ask for one are refused, so they are not imported at all.
+fn licence_warnings(plan: &ImportPlan) -> Vec<String> {
+    plan.summary
+        .licences
+        .iter()
+        .filter_map(|demand| {
+            let usable = usize::try_from(demand.available).unwrap_or(0);
+            let short = demand.needed.checked_sub(usable).filter(|&n| n > 0)?;
+            let tier = demand.tier.as_str();
+            let (left_out, those) = if short == 1 {
+                (
+                    "row (the last in the file that asks for one) will not be imported",
+                    "that row",
+                )
+            } else {
+                (
+                    "rows (the last in the file that ask for one) will not be imported",
+                    "those rows",
+                )
+            };
+            Some(format!(
+                "{needed} {ask} for a {tier} licence and {usable} {are} available, so {short} \
+                 {left_out}: buy {short} more with `sxadmin licences buy {tier} {short}`, or \
+                 empty the licence cell of {those}, then import again",
+                needed = demand.needed,
+                ask = if demand.needed == 1 {
+                    "row asks"
+                } else {
+                    "rows ask"
+                },
+                are = if usable == 1 { "is" } else { "are" },
+            ))
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

@@ -302,3 +302,35 @@ async fn dry_run_never_plans_to_create_a_row_whose_name_is_too_long() {
     assert_eq!(applied["summary"]["failed"], 1, "{applied}");
     assert_eq!(people(&portal).await, ["person.short@demo.example"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_beyond_the_licences_left_are_said_to_be_left_out_and_are() {
+    let portal = Portal::start().await;
+    // The demo account has 2 pro licences available.
+    let file = portal.file(
+        "pro.csv",
+        "email,first_name,last_name,role,language,licence\n\
+         person.a@demo.example,A,Pro,user,en,pro\n\
+         person.b@demo.example,B,Pro,user,en,pro\n\
+         person.c@demo.example,C,Pro,user,en,pro\n",
+    );
+    let file = file.to_str().unwrap();
+    let said = "3 rows ask for a pro licence and 2 are available, so 1 row (the last in the \
+                file that asks for one) will not be imported: buy 1 more with `sxadmin \
+                licences buy pro 1`, or empty the licence cell of that row, then import again";
+
+    let planned = portal.run(&["import", file, "--dry-run"]).await.expect(1);
+    assert!(planned.stderr.contains(said), "{}", planned.stderr);
+    assert!(!planned.stderr.contains("without"), "{}", planned.stderr);
+
+    let applied = portal.run(&["import", file]).await.expect(1);
+    assert!(applied.stderr.contains(said), "{}", applied.stderr);
+    let mut imported = people(&portal).await;
+    imported.sort();
+    assert_eq!(imported, ["person.a@demo.example", "person.b@demo.example"]);
+    assert!(portal
+        .client()
+        .lookup_user("person.c@demo.example")
+        .await
+        .is_err());
+}

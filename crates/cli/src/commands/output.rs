@@ -8,63 +8,50 @@ use serde::Serialize;
 
 use super::{GlobalOptions, UsageError};
 
-/// Columns aligned on the widest cell, measured in characters so that accented names
-/// (Léa, Côté) line up as well as plain ones.
-#[derive(Debug, Clone)]
+/// The command line's one table style: no borders, columns two spaces apart and aligned on
+/// the widest cell by display width, so accented names (Léa, Côté) line up as well as plain
+/// ones, and nothing wrapped, so a script can still read a row as one line.
+#[derive(Debug)]
 pub struct Table {
-    headers: Vec<String>,
-    rows: Vec<Vec<String>>,
+    inner: comfy_table::Table,
+    columns: usize,
+    rows: usize,
 }
 
 impl Table {
     pub fn new(headers: &[&str]) -> Table {
+        let mut inner = comfy_table::Table::new();
+        inner
+            .load_preset(comfy_table::presets::NOTHING)
+            .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+            .set_header(headers.iter().map(|header| cell(header)));
+        for column in inner.column_iter_mut() {
+            column.set_padding((0, 2));
+        }
         Table {
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
-            rows: Vec::new(),
+            inner,
+            columns: headers.len(),
+            rows: 0,
         }
     }
 
     /// Adds a row; missing cells print empty and extra cells are dropped, so a short row can
     /// never shift the columns.
-    pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+    pub fn row(&mut self, mut cells: Vec<String>) {
+        cells.resize(self.columns, String::new());
+        self.inner.add_row(cells.iter().map(|text| cell(text)));
+        self.rows += 1;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows == 0
     }
 
     pub fn render(&self) -> String {
-        let columns = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
         let mut out = String::new();
-        let mut line = |cells: &[String]| {
-            let mut text = String::new();
-            for (index, width) in widths.iter().enumerate() {
-                let cell = cells.get(index).map(String::as_str).unwrap_or("");
-                // Control characters from the portal (a newline in a name) would break the
-                // layout, so they print as spaces.
-                let cell: String = cell
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect();
-                text.push_str(&cell);
-                if index + 1 < columns {
-                    let pad = width.saturating_sub(cell.chars().count()) + 2;
-                    text.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            out.push_str(text.trim_end());
+        for line in self.inner.lines() {
+            out.push_str(line.trim_end());
             out.push('\n');
-        };
-        line(&self.headers);
-        for row in &self.rows {
-            line(row);
         }
         out
     }
@@ -72,6 +59,16 @@ impl Table {
     pub fn print(&self) {
         print!("{}", self.render());
     }
+}
+
+/// Control characters from the portal (a newline in a name) would break the layout, so
+/// they print as spaces.
+fn cell(text: &str) -> comfy_table::Cell {
+    let shown: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    comfy_table::Cell::new(shown)
 }
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
@@ -159,6 +156,14 @@ mod tests {
         assert_eq!(lines[0], "EMAIL                 NAME");
         assert_eq!(lines[1], "lea.roy@demo.example  Léa Roy");
         assert_eq!(lines[2], "a@b.c                 Liam Côté");
+    }
+
+    #[test]
+    fn wide_characters_take_the_room_they_take_on_screen() {
+        let mut table = Table::new(&["NAME", "ROLE"]);
+        table.row(vec!["山田".into(), "user".into()]);
+        table.row(vec!["Yamada".into(), "user".into()]);
+        assert_eq!(table.render(), "NAME    ROLE\n山田    user\nYamada  user\n");
     }
 
     #[test]

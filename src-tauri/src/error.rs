@@ -22,6 +22,8 @@ pub enum AppError {
     File { code: AppErrorCode, message: String },
     #[error("the demo portal could not start: {0}")]
     Demo(String),
+    #[error("this build of SX Admin has no demo portal; sign in to your portal instead")]
+    DemoUnavailable,
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -113,6 +115,7 @@ impl AppError {
             AppError::NotSignedIn => DesktopCode::NotSignedIn.into(),
             AppError::File { code, .. } => *code,
             AppError::Demo(_) => DesktopCode::DemoFailed.into(),
+            AppError::DemoUnavailable => DesktopCode::DemoUnavailable.into(),
             AppError::Invalid(_) | AppError::Rule(_) => ErrorCode::InvalidInput.into(),
             AppError::NoImport => DesktopCode::NoImport.into(),
             AppError::Busy => DesktopCode::Busy.into(),

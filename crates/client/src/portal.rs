@@ -140,10 +140,8 @@ impl PortalClient {
         token: String,
         renewal: Option<Arc<dyn TokenRenewal>>,
     ) -> Result<Self, ClientError> {
-        // Proxies come from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) and, on
-        // macOS and Windows, from the system settings.
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("sxadmin/", env!("CARGO_PKG_VERSION")))
+        let http = url
+            .http_builder()
             .build()
             .map_err(|e| ClientError::Network {
                 url: url.as_str().to_owned(),

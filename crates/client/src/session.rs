@@ -49,7 +49,7 @@ impl Renewal {
         let tokens = signin::refresh(&self.portal, &self.client_id, &refresh_token).await?;
         self.secrets.set(&name, &tokens.refresh_token)?;
         if let Ok(mut expires) = self.expires.lock() {
-            *expires = Instant::now() + Duration::from_secs(tokens.expires_in);
+            *expires = Instant::now() + signin::lifetime(tokens.expires_in);
         }
         Ok(tokens.access_token)
     }
@@ -93,7 +93,7 @@ impl Session {
             portal: portal.clone(),
             client_id: client_id.to_owned(),
             secrets,
-            expires: std::sync::Mutex::new(Instant::now() + Duration::from_secs(tokens.expires_in)),
+            expires: std::sync::Mutex::new(Instant::now() + signin::lifetime(tokens.expires_in)),
         });
         let client =
             PortalClient::with_renewal(portal, tokens.access_token.clone(), renewal.clone())?;

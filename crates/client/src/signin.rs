@@ -59,6 +59,13 @@ fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A lifetime the portal announced, bounded so that an absurd value (a hostile or broken
+/// portal's `expires_in`) cannot overflow the clock: a day is longer than any sign-in or
+/// access token lasts.
+pub(crate) fn lifetime(seconds: u64) -> Duration {
+    Duration::from_secs(seconds.min(24 * 3600))
+}
+
 /// The S256 code challenge of a verifier.
 pub fn code_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
@@ -124,7 +131,7 @@ pub async fn browser_sign_in(
         .append_pair("state", &state);
     open_browser(authorize.as_str())
         .map_err(|reason| SignInError::Browser(reason, authorize.to_string()))?;
-    let params = tokio::time::timeout(SIGN_IN_TIMEOUT, receive_redirect(&listener))
+    let params = tokio::time::timeout(SIGN_IN_TIMEOUT, receive_redirect(&listener, &state))
         .await
         .map_err(|_| SignInError::TimedOut)??;
     let get = |name: &str| {
@@ -154,9 +161,16 @@ pub async fn browser_sign_in(
     .await
 }
 
-/// Waits for the browser's request to `/callback` and answers it with a page saying the
-/// window can be closed. Other requests (a browser asking for a favicon) get a 404.
-async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)>, SignInError> {
+/// Waits for the browser's request to `/callback` carrying `state` and answers it with a
+/// page saying the window can be closed. Other requests (a browser asking for a favicon,
+/// another program on this computer guessing at the port) are refused and the wait goes
+/// on: only the redirect of the sign-in this client started can end it.
+async fn receive_redirect(
+    listener: &TcpListener,
+    state: &str,
+) -> Result<Vec<(String, String)>, SignInError> {
+    /// A connection that sends nothing must not hold up the real redirect.
+    const READ_TIMEOUT: Duration = Duration::from_secs(5);
     loop {
         let (mut stream, _) = listener
             .accept()
@@ -165,9 +179,9 @@ async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)
         let mut head = Vec::with_capacity(1024);
         let mut buffer = [0u8; 1024];
         while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => head.extend_from_slice(buffer.get(..n).unwrap_or_default()),
+            match tokio::time::timeout(READ_TIMEOUT, stream.read(&mut buffer)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => head.extend_from_slice(buffer.get(..n).unwrap_or_default()),
             }
         }
         let text = String::from_utf8_lossy(&head);
@@ -185,9 +199,20 @@ async fn receive_redirect(listener: &TcpListener) -> Result<Vec<(String, String)
             continue;
         };
         let query = query.strip_prefix('?').unwrap_or("");
-        let params = url::form_urlencoded::parse(query.as_bytes())
+        let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
+        let state_matches = params
+            .iter()
+            .any(|(key, value)| key == "state" && value == state);
+        if !state_matches {
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
+            continue;
+        }
         let body = "<!doctype html><meta charset=utf-8><title>SX Admin</title>\
                     <h1>Signed in to SX Admin</h1><p>You can close this window and return to SX Admin.</p>";
         let answer = format!(
@@ -210,7 +235,7 @@ pub async fn device_sign_in(
     client_id: &str,
     show: impl FnOnce(&DeviceCode),
 ) -> Result<Tokens, SignInError> {
-    let http = http()?;
+    let http = http(portal)?;
     let (status, bytes) = post_form(
         &http,
         portal,
@@ -223,7 +248,7 @@ pub async fn device_sign_in(
     }
     let device: DeviceCode = parse_answer(status, &bytes)?;
     show(&device);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
+    let deadline = tokio::time::Instant::now() + lifetime(device.expires_in);
     let mut interval = Duration::from_secs(device.interval);
     loop {
         // RFC 8628 section 3.5: wait the interval between polls.
@@ -288,7 +313,7 @@ pub async fn refresh(
 
 /// Revokes a token (a refresh token revokes its whole sign-in).
 pub async fn revoke(portal: &PortalUrl, token: &str) -> Result<(), SignInError> {
-    let http = http()?;
+    let http = http(portal)?;
     http.post(portal.join("/oauth/revoke"))
         .form(&[("token", token)])
         .send()
@@ -297,9 +322,12 @@ pub async fn revoke(portal: &PortalUrl, token: &str) -> Result<(), SignInError> 
     Ok(())
 }
 
-fn http() -> Result<reqwest::Client, ClientError> {
-    reqwest::Client::builder()
-        .user_agent(concat!("sxadmin/", env!("CARGO_PKG_VERSION")))
+/// The client of the OAuth calls. It follows no redirect: a token request answered by a
+/// redirect would otherwise carry the code, the verifier or the refresh token elsewhere.
+fn http(portal: &PortalUrl) -> Result<reqwest::Client, ClientError> {
+    portal
+        .http_builder()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ClientError::Network {
             url: String::new(),
@@ -315,7 +343,7 @@ fn network(portal: &PortalUrl, error: reqwest::Error) -> SignInError {
 }
 
 async fn token_request(portal: &PortalUrl, form: &[(&str, &str)]) -> Result<Tokens, SignInError> {
-    let (status, bytes) = post_form(&http()?, portal, "/oauth/token", form).await?;
+    let (status, bytes) = post_form(&http(portal)?, portal, "/oauth/token", form).await?;
     if (200..300).contains(&status) {
         return parse_answer(status, &bytes);
     }
@@ -363,5 +391,46 @@ mod tests {
             code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    async fn get(port: u16, target: &str) -> String {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("the listener accepts");
+        let request = format!("GET {target} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("the request is sent");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .await
+            .expect("the answer reads");
+        answer
+    }
+
+    #[tokio::test]
+    async fn the_loopback_listener_waits_for_the_redirect_of_its_own_sign_in() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let port = listener.local_addr().expect("an address").port();
+        let waiting = tokio::spawn(async move { receive_redirect(&listener, "ours").await });
+        // Another program guessing at the port, and a stray request, are refused...
+        let forged = get(port, "/callback?code=stolen&state=theirs").await;
+        assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
+        let stray = get(port, "/favicon.ico").await;
+        assert!(stray.starts_with("HTTP/1.1 404"), "{stray}");
+        // ...and the sign-in still completes with the real redirect.
+        let real = get(port, "/callback?code=good&state=ours").await;
+        assert!(real.starts_with("HTTP/1.1 200"), "{real}");
+        let params = waiting.await.expect("the task ends").expect("the redirect");
+        assert!(params.contains(&("code".to_owned(), "good".to_owned())));
+    }
+
+    #[test]
+    fn an_absurd_lifetime_is_bounded_instead_of_overflowing_the_clock() {
+        let far = std::time::Instant::now() + lifetime(u64::MAX);
+        assert!(far > std::time::Instant::now());
+        assert_eq!(lifetime(900), Duration::from_secs(900));
     }
 }

@@ -44,6 +44,24 @@ impl PortalUrl {
         format!("{}{}", self.0.as_str().trim_end_matches('/'), path)
     }
 
+    /// Whether the portal is this computer. Requests to it never go through a proxy: a
+    /// proxy would see the tokens of a plain-http loopback portal in clear.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.0)
+    }
+
+    /// The HTTP settings of every request to this portal: proxies from the environment
+    /// (and, on macOS and Windows, the system settings), except for this computer.
+    pub(crate) fn http_builder(&self) -> reqwest::ClientBuilder {
+        let builder =
+            reqwest::Client::builder().user_agent(concat!("sxadmin/", env!("CARGO_PKG_VERSION")));
+        if self.is_loopback() {
+            builder.no_proxy()
+        } else {
+            builder
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }

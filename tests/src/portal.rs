@@ -2,19 +2,18 @@
 //! pages filled in over HTTP the way an administrator fills them in a browser.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use sxadmin_portal::store::Store;
-use sxadmin_portal::PortalConfig;
+use sxadmin_portal::{DemoServer, PortalConfig};
 
 pub struct DemoPortal {
+    /// Declared first so the server stops before its folder is removed.
+    server: DemoServer,
     /// Holds the database, the outbox and anything a test keeps next to them.
     pub dir: tempfile::TempDir,
     pub url: String,
     /// A personal API token of the demo administrator.
     pub admin_token: String,
     pub outbox: PathBuf,
-    store: Arc<dyn Store>,
 }
 
 impl DemoPortal {
@@ -22,42 +21,35 @@ impl DemoPortal {
     /// own folder.
     pub async fn start(config: PortalConfig) -> DemoPortal {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let store = sxadmin_portal::open(&format!(
-            "sqlite://{}",
-            dir.path().join("portal.sqlite").display()
-        ))
-        .await
-        .expect("the portal database opens");
-        sxadmin_portal::demo::seed(store.as_ref())
-            .await
-            .expect("the demo account is seeded");
-        let admin_token =
-            sxadmin_portal::mint_personal_token(store.as_ref(), sxadmin_portal::demo::DEMO_ADMIN)
-                .await
-                .expect("a token for the demo administrator");
-        let outbox = dir.path().join("outbox");
         let config = PortalConfig {
-            outbox: Some(outbox.clone()),
+            outbox: None,
             ..config
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let server = DemoServer::start(dir.path(), config)
             .await
-            .expect("a loopback port");
-        let running = sxadmin_portal::start(listener, store.clone(), config)
+            .expect("the demo portal starts");
+        let admin_token = server
+            .admin_token()
             .await
-            .expect("the portal starts");
+            .expect("a token for the demo administrator");
         DemoPortal {
-            dir,
-            url: running.url,
+            url: server.url.clone(),
+            outbox: server.outbox.clone(),
             admin_token,
-            outbox,
-            store,
+            dir,
+            server,
         }
+    }
+
+    /// The running server, for what a test arranges through the portal's store.
+    pub fn server(&self) -> &DemoServer {
+        &self.server
     }
 
     /// A personal API token of another user of the demo account.
     pub async fn token_for(&self, email: &str) -> String {
-        sxadmin_portal::mint_personal_token(self.store.as_ref(), email)
+        self.server
+            .token_for(email)
             .await
             .expect("a token for the user")
     }

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use sxadmin_core::{BatchItem, BatchOperation, BatchResponse, NewUser, UserPage};
-use sxadmin_portal::{PortalConfig, RateLimit};
+use sxadmin_portal::{DemoServer, PortalConfig, RateLimit};
 
 const BATCH: usize = 1000;
 const FIRST: usize = 10_000;
@@ -92,16 +92,6 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let store = sxadmin_portal::open(&format!(
-        "sqlite://{}",
-        dir.path().join("bench.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-    let token = sxadmin_portal::mint_personal_token(store.as_ref(), "admin@demo.example")
-        .await
-        .unwrap();
     let config = PortalConfig {
         api_rate: RateLimit {
             per_second: 1e9,
@@ -109,10 +99,8 @@ async fn main() {
         },
         ..PortalConfig::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let portal = sxadmin_portal::start(listener, store, config)
-        .await
-        .unwrap();
+    let portal = DemoServer::start(dir.path(), config).await.unwrap();
+    let token = portal.admin_token().await.unwrap();
     let client = reqwest::Client::new();
     let url = portal.url.clone();
 

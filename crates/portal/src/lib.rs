@@ -18,6 +18,7 @@ pub mod totp;
 
 pub use app::{router, start, AppState, RunningPortal};
 pub use config::{PortalConfig, RateLimit};
+pub use demo::{DemoError, DemoServer};
 pub use store::{open, Store, StoreError};
 
 /// Mints a personal API token for the user with this address, for scripts and automation.

@@ -9,6 +9,8 @@ mod harness;
 
 #[path = "portal/access.rs"]
 mod access;
+#[path = "portal/demo.rs"]
+mod demo;
 #[path = "portal/domains.rs"]
 mod domains;
 #[path = "portal/events.rs"]

@@ -16,7 +16,7 @@ use sxadmin_core::{
 };
 use sxadmin_portal::domains::StaticTxtRecords;
 use sxadmin_portal::store::{Actor, Store};
-use sxadmin_portal::{PortalConfig, RunningPortal};
+use sxadmin_portal::{DemoServer, PortalConfig};
 use tempfile::TempDir;
 
 pub const ADMIN: &str = "admin@demo.example";
@@ -42,7 +42,7 @@ pub struct Portal {
     pub admin: String,
     http: reqwest::Client,
     outbox: PathBuf,
-    _server: RunningPortal,
+    _server: DemoServer,
     _dir: TempDir,
 }
 
@@ -63,38 +63,28 @@ impl Portal {
     /// Starts a portal whose settings `adjust` has tightened for the test.
     pub async fn start_with(adjust: impl FnOnce(&mut PortalConfig)) -> Portal {
         let dir = tempfile::tempdir().unwrap();
-        let database = format!("sqlite://{}", dir.path().join("portal.sqlite").display());
-        let store = sxadmin_portal::open(&database).await.unwrap();
-        let (account, created) = sxadmin_portal::demo::seed(store.as_ref()).await.unwrap();
-        assert!(created, "a new database gets the demo account");
         let dns = Arc::new(StaticTxtRecords::default());
-        let outbox = dir.path().join("outbox");
         let mut config = PortalConfig {
-            outbox: Some(outbox.clone()),
             resolver: dns.clone(),
             device_poll_interval: Duration::ZERO,
             ..PortalConfig::default()
         };
         adjust(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = sxadmin_portal::start(listener, store.clone(), config)
-            .await
-            .unwrap();
-        let admin = sxadmin_portal::mint_personal_token(store.as_ref(), ADMIN)
-            .await
-            .unwrap();
+        let server = DemoServer::start(dir.path(), config).await.unwrap();
+        assert!(server.created, "a new database gets the demo account");
+        let admin = server.admin_token().await.unwrap();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Portal {
             url: server.url.clone(),
-            store,
+            store: server.store().clone(),
             dns,
-            account,
+            account: server.account.clone(),
             admin,
             http,
-            outbox,
+            outbox: server.outbox.clone(),
             _server: server,
             _dir: dir,
         }

@@ -19,7 +19,8 @@ pub const CLIENT_ID: &str = "sxadmin-desktop";
 
 /// Where the session's access token comes from.
 pub enum Source {
-    /// The embedded demo portal: a token the app issued itself, kept in the keychain.
+    /// The embedded demo portal: a token the app issued itself, kept in the keychain when
+    /// one is running and only in memory otherwise.
     Demo(PortalClient),
     /// A portal signed in through the browser; the library renews its tokens.
     Portal(Arc<sxadmin_client::session::Session>),
@@ -29,6 +30,8 @@ pub struct Session {
     pub source: Source,
     pub portal_url: String,
     pub me: Me,
+    /// The keychain holds this sign-in, so the next start brings it back.
+    pub remembered: bool,
 }
 
 impl Session {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use sxadmin_client::secrets::{MemorySecrets, SecretStore};
+use sxadmin_client::secrets::{MemorySecrets, SecretStore, SecretStoreError};
 use sxadmin_desktop::state::AppState;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -25,12 +25,17 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let data = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecrets::default());
+    harness_with(secrets.clone(), secrets)
+}
+
+/// The app with `store` as its keychain; `secrets` is what the test reads back.
+fn harness_with(store: Arc<dyn SecretStore>, secrets: Arc<MemorySecrets>) -> Harness {
+    let data = tempfile::tempdir().unwrap();
     let app = sxadmin_desktop::with_commands(mock_builder())
         .build(mock_context(noop_assets()))
         .unwrap();
-    app.manage(AppState::new(data.path().to_path_buf(), secrets.clone()));
+    app.manage(AppState::new(data.path().to_path_buf(), store));
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -79,6 +84,28 @@ impl Harness {
             Err(error) => error,
         }
     }
+}
+
+/// A Linux session with a bus but no Secret Service, as under plain `xvfb-run`: every
+/// lookup fails the way the keychain reports it there.
+struct NoKeychain;
+
+impl SecretStore for NoKeychain {
+    fn get(&self, _: &str) -> Result<Option<String>, SecretStoreError> {
+        Err(missing())
+    }
+    fn set(&self, _: &str, _: &str) -> Result<(), SecretStoreError> {
+        Err(missing())
+    }
+    fn delete(&self, _: &str) -> Result<(), SecretStoreError> {
+        Err(missing())
+    }
+}
+
+fn missing() -> SecretStoreError {
+    SecretStoreError::Unavailable(
+        "org.freedesktop.secrets was not provided by any .service files".into(),
+    )
 }
 
 fn session_admin_id(app: &Harness) -> Value {
@@ -293,4 +320,46 @@ fn licences_domains_roles_and_events_go_through() {
         .filter_map(|e| e["action"].as_str())
         .collect();
     assert!(actions.contains(&"licence.received"), "{actions:?}");
+}
+
+#[test]
+fn the_demo_works_without_a_keychain_and_says_it_will_not_be_remembered() {
+    let app = harness_with(Arc::new(NoKeychain), Arc::new(MemorySecrets::default()));
+    let session = app.ok("sign_in_demo", json!({}));
+    assert_eq!(session["account_name"], "Demo Inc.");
+    assert_eq!(session["remembered"], false);
+    let page = app.ok("list_users", json!({ "query": { "limit": 2 } }));
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.ok("app_info", json!({}))["session"]["remembered"],
+        false
+    );
+    app.ok("sign_out", json!({}));
+    assert_eq!(app.err("overview", json!({}))["code"], "not_signed_in");
+    // Starting again brings the demo back, still without a keychain.
+    let restored = app.ok("restore_session", json!({}));
+    assert_eq!(restored, Value::Null, "signing out of the demo forgets it");
+    app.ok("sign_in_demo", json!({}));
+}
+
+#[test]
+fn a_portal_sign_in_without_a_keychain_says_how_to_get_one_before_the_browser_opens() {
+    let app = harness_with(Arc::new(NoKeychain), Arc::new(MemorySecrets::default()));
+    let error = app.err(
+        "sign_in",
+        json!({ "portalUrl": "https://portal.example.com" }),
+    );
+    assert_eq!(error["code"], "keychain_unavailable");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("no system keychain is running"),
+        "{message}"
+    );
+    assert!(message.contains("gnome-keyring"), "{message}");
+}
+
+#[test]
+fn a_demo_with_a_keychain_is_remembered() {
+    let app = harness();
+    assert_eq!(app.ok("sign_in_demo", json!({}))["remembered"], true);
 }

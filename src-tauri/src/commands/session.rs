@@ -17,6 +17,8 @@ pub struct SessionInfo {
     pub account_name: String,
     pub admin_email: String,
     pub admin_name: String,
+    /// False when no keychain could keep the sign-in: it lasts until the app closes.
+    pub remembered: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
@@ -37,8 +39,12 @@ fn info(session: &Session) -> SessionInfo {
         admin_name: format!("{} {}", user.first_name, user.last_name)
             .trim()
             .to_owned(),
+        remembered: session.remembered,
     }
 }
+
+/// A name looked up in the keychain only to learn whether one is running.
+const KEYCHAIN_CHECK: &str = "keychain-check";
 
 /// The keychain entry of the demo's token, one per demo database.
 fn demo_secret_name(state: &AppState) -> String {
@@ -57,7 +63,9 @@ pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
 }
 
 /// Starts the embedded demo portal (once) and signs in as its administrator, reusing the
-/// token kept in the keychain from an earlier run when the portal still accepts it.
+/// token kept in the keychain from an earlier run when the portal still accepts it. The
+/// demo needs no keychain: without one (or with one that refuses), its token stays in
+/// memory and the window says that the sign-in will not be remembered.
 async fn demo_session(state: &AppState) -> AppResult<Session> {
     let mut demo = state.demo.lock().await;
     if demo.is_none() {
@@ -68,24 +76,29 @@ async fn demo_session(state: &AppState) -> AppResult<Session> {
         .ok_or_else(|| AppError::Internal("the demo portal did not start".into()))?;
     let url = PortalUrl::parse(&portal.url)?;
     let secret_name = demo_secret_name(state);
-    if let Some(token) = state.secrets.get(&secret_name)? {
+    if let Ok(Some(token)) = state.secrets.get(&secret_name) {
         let client = PortalClient::new(url.clone(), token)?;
         if let Ok(me) = client.me().await {
-            return Ok(demo_client_session(client, me));
+            return Ok(demo_client_session(client, me, true));
         }
     }
     let token = portal.admin_token().await?;
-    state.secrets.set(&secret_name, &token)?;
+    let remembered = state.secrets.set(&secret_name, &token).is_ok();
     let client = PortalClient::new(url, token)?;
     let me = client.me().await?;
-    Ok(demo_client_session(client, me))
+    Ok(demo_client_session(client, me, remembered))
 }
 
-fn demo_client_session(client: PortalClient, me: sxadmin_client::core::Me) -> Session {
+fn demo_client_session(
+    client: PortalClient,
+    me: sxadmin_client::core::Me,
+    remembered: bool,
+) -> Session {
     Session {
         portal_url: client.url().as_str().trim_end_matches('/').to_owned(),
         source: Source::Demo(client),
         me,
+        remembered,
     }
 }
 
@@ -102,6 +115,7 @@ async fn portal_session(session: sxadmin_client::session::Session) -> AppResult<
         portal_url: session.portal().as_str().trim_end_matches('/').to_owned(),
         source: Source::Portal(session),
         me,
+        remembered: true,
     })
 }
 
@@ -152,12 +166,15 @@ pub async fn restore_session(state: State<'_, AppState>) -> AppResult<Option<Ses
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
     let previous = state.session.write().await.take();
-    match previous.map(|session| session.source) {
-        Some(Source::Demo(_)) => {
-            state.secrets.delete(&demo_secret_name(&state))?;
+    match previous.map(|session| (session.source, session.remembered)) {
+        Some((Source::Demo(_), remembered)) => {
             *state.demo.lock().await = None;
+            // A demo kept only in memory has nothing in the keychain to forget.
+            if remembered {
+                state.secrets.delete(&demo_secret_name(&state))?;
+            }
         }
-        Some(Source::Portal(session)) => {
+        Some((Source::Portal(session), _)) => {
             session.sign_out().await?;
         }
         None => {}
@@ -180,6 +197,9 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>, portal_url: String) -> AppResult<SessionInfo> {
     let url = PortalUrl::parse(&portal_url)?;
+    // A sign-in the keychain cannot keep would be lost at once: say so before the browser
+    // opens, with how to get a keychain, rather than after the administrator signed in.
+    state.secrets.get(KEYCHAIN_CHECK)?;
     save(
         &state,
         &Settings {

@@ -3,4 +3,8 @@
 /**
  * Who is signed in where; never the token.
  */
-export type SessionInfo = { portal_url: string, demo: boolean, account_name: string, admin_email: string, admin_name: string, };
+export type SessionInfo = { portal_url: string, demo: boolean, account_name: string, admin_email: string, admin_name: string, 
+/**
+ * False when no keychain could keep the sign-in: it lasts until the app closes.
+ */
+remembered: boolean, };

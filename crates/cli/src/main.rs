@@ -47,6 +47,7 @@ enum Command {
     /// Check, plan or apply a CSV file of users.
     Import(commands::import::ImportArgs),
     /// Run the reference portal server, or mint API tokens for it.
+    #[cfg(feature = "portal")]
     Portal(commands::portal::PortalArgs),
 }
 
@@ -82,6 +83,7 @@ fn main() -> ExitCode {
             Command::Events(args) => commands::events::run(&options, args).await,
             Command::Template(args) => commands::template::run(args).map(|()| Outcome::Done),
             Command::Import(args) => commands::import::run(&options, args).await,
+            #[cfg(feature = "portal")]
             Command::Portal(args) => commands::portal::run(args).await.map(|()| Outcome::Done),
         }
     });

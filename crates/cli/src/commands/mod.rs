@@ -5,6 +5,7 @@ pub mod events;
 pub mod import;
 pub mod licences;
 pub mod output;
+#[cfg(feature = "portal")]
 pub mod portal;
 pub mod roles;
 pub mod template;

@@ -8,14 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sxadmin_core::DeviceAuthorization;
+use sxadmin_core::{DeviceAuthorization, TokenAnswer};
 
 use super::token::{issue_tokens, signed_in_event, TokenForm};
 use super::{invalid_grant, oauth_error, pages, Device, Purpose};
 use crate::app::AppState;
 use crate::secrets;
-use sxadmin_core::TokenAnswer;
 
+/// Starting a device sign-in, and the page where its code is typed.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/device_authorization", post(device_authorization))

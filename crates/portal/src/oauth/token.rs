@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::secrets;
 use crate::store::{Actor, NewToken, RefreshUse, TokenKind, TokenOwner};
 
+/// The token endpoint every grant uses, and revocation.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/token", post(token))

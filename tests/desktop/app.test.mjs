@@ -106,7 +106,19 @@ test("applying the import creates the valid rows and reports the rest", async ()
   const report = await app.waitForText("#import-report", "Import finished", 60000);
   assert.match(report, /3 created/);
   assert.match(report, /3 not imported/);
+  // Each row that was not imported is listed with its line, address and reason.
+  const failures = await app.script(
+    `return [...document.querySelectorAll("#import-failures tbody tr")].map((r) =>
+       [...r.cells].map((c) => c.textContent.trim()))`);
+  assert.deepEqual(failures.map(([line, email]) => [line, email]), [
+    ["6", "outsider@unapproved.example"],
+    ["7", "bad-address@"],
+    ["8", "julie.gauthier@demo.example"],
+  ]);
+  assert.match(failures[0][2], /not approved/);
+  assert.match(failures[2][2], /manager/);
   await app.waitFor("#save-results");
+  await app.screenshot("import-report");
 });
 
 test("the results are saved through the native save dialog, safe for Excel", async () => {

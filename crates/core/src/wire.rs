@@ -280,6 +280,65 @@ pub struct PerUserResult {
     pub problem: Option<Problem>,
 }
 
+/// Query of `GET /users/lookup`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct UserLookup {
+    /// The e-mail address, in any case.
+    #[cfg_attr(feature = "openapi", param(min_length = 3, max_length = 254))]
+    pub email: String,
+}
+
+/// Answer of `POST /me/totp`: what an authenticator app needs. The secret is shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpEnrolment {
+    /// Base32 secret to type into an authenticator app.
+    pub secret: String,
+    /// `otpauth://` URI for a QR code.
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrolment").finish_non_exhaustive()
+    }
+}
+
+/// A six-digit authenticator code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpCode {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-9]{6}$", min_length = 6, max_length = 6)
+    )]
+    pub code: String,
+}
+
+impl std::fmt::Debug for TotpCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpCode").finish_non_exhaustive()
+    }
+}
+
+/// RFC 8414 authorisation server metadata, as the portal publishes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub revocation_endpoint: String,
+    pub device_authorization_endpoint: String,
+    pub response_types_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub scopes_supported: Vec<String>,
+}
+
 /// A stable code and words for a person, for failures that are not a portal answer alone
 /// (a lost connection has no `ErrorCode`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

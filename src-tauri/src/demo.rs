@@ -56,79 +56,38 @@ mod absent {
 #[cfg(feature = "demo")]
 mod embedded {
     use std::path::Path;
-    use std::sync::Arc;
 
-    use sxadmin_portal::domains::ApproveEverything;
-    use sxadmin_portal::{PortalConfig, RunningPortal, Store};
+    use sxadmin_portal::demo::{demo_config, DemoServer};
 
     use super::demo_folder;
     use crate::error::{AppError, AppResult};
 
-    /// A demo portal serving in the background; dropping it stops the server.
+    /// The portal's own demo starter, in the app's data folder; dropping it stops the
+    /// server.
+    #[derive(Debug)]
     pub struct DemoPortal {
         pub url: String,
-        store: Arc<dyn Store>,
-        running: RunningPortal,
-    }
-
-    impl std::fmt::Debug for DemoPortal {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("DemoPortal")
-                .field("url", &self.url)
-                .finish()
-        }
-    }
-
-    impl Drop for DemoPortal {
-        fn drop(&mut self) {
-            self.running.task.abort();
-        }
+        server: DemoServer,
     }
 
     impl DemoPortal {
         /// Opens (or creates and seeds) the demo database and serves it on 127.0.0.1.
         pub async fn start(data_dir: &Path) -> AppResult<DemoPortal> {
-            let folder = demo_folder(data_dir);
-            std::fs::create_dir_all(&folder).map_err(|e| {
-                AppError::Demo(format!(
-                    "cannot create the folder {}: {e}",
-                    folder.display()
-                ))
-            })?;
-            let database = format!("sqlite://{}", folder.join("portal.sqlite").display());
-            let store = sxadmin_portal::open(&database)
+            let server = DemoServer::start(&demo_folder(data_dir), demo_config())
                 .await
-                .map_err(|e| AppError::Demo(format!("cannot open its database: {e}")))?;
-            sxadmin_portal::demo::seed(store.as_ref())
-                .await
-                .map_err(|e| AppError::Demo(format!("cannot create the demo account: {e}")))?;
-            let config = PortalConfig {
-                outbox: Some(folder.join("outbox")),
-                resolver: Arc::new(ApproveEverything),
-                ..PortalConfig::default()
-            };
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(|e| AppError::Demo(format!("cannot listen on 127.0.0.1: {e}")))?;
-            let running = sxadmin_portal::start(listener, store.clone(), config)
-                .await
-                .map_err(|e| AppError::Demo(e.to_string()))?;
+                .map_err(|error| AppError::Demo(error.message()))?;
             Ok(DemoPortal {
-                url: running.url.clone(),
-                store,
-                running,
+                url: server.url.clone(),
+                server,
             })
         }
 
-        /// A new API token for the demo administrator. The demo has no e-mail to receive a
-        /// one-time code, so the app, which owns the demo's database, issues the token itself.
+        /// A new API token for the demo administrator.
         pub async fn admin_token(&self) -> AppResult<String> {
-            sxadmin_portal::mint_personal_token(
-                self.store.as_ref(),
-                sxadmin_portal::demo::DEMO_ADMIN,
-            )
-            .await
-            .map_err(|e| AppError::Demo(format!("cannot sign in the demo administrator: {e}")))
+            self.server
+                .admin_token()
+                .await
+                .map_err(|error| AppError::Demo(error.message()))
         }
     }
 }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use clap::Args;
 use serde::Serialize;
-use sxadmin_client::secrets::{Keychain, SecretStore};
-use sxadmin_client::session::Session;
+use sxadmin_client::folders::Settings;
+use sxadmin_client::secrets::Keychain;
+use sxadmin_client::session::{self, Session, SignedOut};
 use sxadmin_client::signin::{self, DeviceCode, SignInError};
 
-use super::connect::{self, Settings, CLIENT_ID};
+use super::connect::{self, CLIENT_ID};
 use super::{GlobalOptions, Outcome};
 
 #[derive(Debug, Args)]
@@ -52,10 +53,10 @@ pub async fn login(options: &GlobalOptions, args: LoginArgs) -> anyhow::Result<O
             Err(other) => return Err(other.into()),
         }
     };
-    Settings {
-        portal: Some(session.portal().as_str().to_owned()),
-    }
-    .save()?;
+    let folders = connect::folders()?;
+    let mut settings = Settings::load(&folders);
+    settings.portal_url = Some(session.portal().as_str().to_owned());
+    settings.save(&folders)?;
     let client = session.client().await?;
     let me = client.me().await?;
     print_identity(options, session.portal().as_str(), &me)?;
@@ -87,23 +88,14 @@ async fn device(
 
 pub async fn logout(options: &GlobalOptions) -> anyhow::Result<Outcome> {
     let portal = connect::portal(options)?;
-    let keychain = Arc::new(Keychain::default());
-    let name = sxadmin_client::session::secret_name(&portal, CLIENT_ID);
-    match keychain.get(&name)? {
-        Some(token) => {
-            // Revoking is best effort: the portal may be unreachable, the token is deleted
-            // from this computer either way.
-            let revoked = signin::revoke(&portal, &token).await;
-            keychain.delete(&name)?;
-            match revoked {
-                Ok(()) => eprintln!("Signed out of {}.", portal.as_str()),
-                Err(error) => eprintln!(
-                    "Signed out of {} on this computer; the portal could not be told ({error}).",
-                    portal.as_str()
-                ),
-            }
-        }
-        None => eprintln!("Not signed in to {}; nothing to do.", portal.as_str()),
+    let portal_name = portal.as_str();
+    match session::sign_out(&portal, CLIENT_ID, &Keychain::default()).await? {
+        SignedOut::Revoked => eprintln!("Signed out of {portal_name}."),
+        SignedOut::ForgottenOnly(reason) => eprintln!(
+            "Signed out of {portal_name} on this computer; the portal could not be told \
+             ({reason})."
+        ),
+        SignedOut::NotSignedIn => eprintln!("Not signed in to {portal_name}; nothing to do."),
     }
     Ok(Outcome::Done)
 }

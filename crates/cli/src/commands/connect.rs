@@ -5,10 +5,7 @@
 //! `SXADMIN_TOKEN` when set (a personal API token for automation), otherwise the refresh
 //! token kept in the OS keychain by `sxadmin login`.
 
-use std::path::PathBuf;
-
-use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use sxadmin_client::folders::{Folders, FrontEnd, Settings};
 use sxadmin_client::session::Session;
 use sxadmin_client::signin::SignInError;
 use sxadmin_client::{PortalClient, PortalUrl};
@@ -18,68 +15,10 @@ use super::{GlobalOptions, NotSignedIn};
 /// The OAuth client the command line signs in as.
 pub const CLIENT_ID: &str = "sxadmin-cli";
 
-/// Settings kept between runs. Never holds a token.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Settings {
-    /// The portal of the last successful sign-in.
-    pub portal: Option<String>,
-}
-
-/// Where settings live: `SXADMIN_CONFIG_DIR`, or the platform's configuration folder.
-pub fn config_dir() -> anyhow::Result<PathBuf> {
-    user_folder(
-        "SXADMIN_CONFIG_DIR",
-        "configuration",
-        directories::ProjectDirs::config_dir,
-    )
-}
-
-/// Where import journals, results and the local portal live: `SXADMIN_DATA_DIR`, or the
-/// platform's data folder.
-pub fn data_dir() -> anyhow::Result<PathBuf> {
-    user_folder(
-        "SXADMIN_DATA_DIR",
-        "data",
-        directories::ProjectDirs::data_dir,
-    )
-}
-
-fn user_folder(
-    variable: &str,
-    kind: &str,
-    pick: fn(&directories::ProjectDirs) -> &std::path::Path,
-) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(variable) {
-        return Ok(PathBuf::from(dir));
-    }
-    let dirs = directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
-        .with_context(|| format!("cannot find the user's {kind} folder; set {variable}"))?;
-    Ok(pick(&dirs).to_path_buf())
-}
-
-impl Settings {
-    fn path() -> anyhow::Result<PathBuf> {
-        Ok(config_dir()?.join("settings.json"))
-    }
-
-    /// The saved settings; a missing or unreadable file counts as none saved.
-    pub fn load() -> Settings {
-        Settings::path()
-            .ok()
-            .and_then(|path| std::fs::read(path).ok())
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
-    }
-
-    pub fn save(&self) -> anyhow::Result<()> {
-        let path = Settings::path()?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let text = serde_json::to_vec_pretty(self)?;
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
-    }
+/// The command line's configuration and data folders: `SXADMIN_CONFIG_DIR` and
+/// `SXADMIN_DATA_DIR`, or the platform's user folders.
+pub fn folders() -> anyhow::Result<Folders> {
+    Ok(Folders::of(FrontEnd::CommandLine)?)
 }
 
 /// The portal the command is for, or why there is none.
@@ -87,7 +26,11 @@ pub fn portal(options: &GlobalOptions) -> anyhow::Result<PortalUrl> {
     let given = options
         .portal
         .clone()
-        .or_else(|| Settings::load().portal)
+        .or_else(|| {
+            folders()
+                .ok()
+                .and_then(|folders| Settings::load(&folders).portal_url)
+        })
         .ok_or_else(|| {
             NotSignedIn(
                 "no portal given: sign in with `sxadmin login --portal URL`, or pass --portal \

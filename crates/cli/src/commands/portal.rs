@@ -62,8 +62,9 @@ pub async fn run(args: PortalArgs) -> anyhow::Result<()> {
 }
 
 fn data_dir() -> anyhow::Result<PathBuf> {
-    Ok(super::connect::data_dir()
+    Ok(super::connect::folders()
         .context("pass --db and --outbox explicitly")?
+        .data
         .join("portal"))
 }
 

@@ -5,10 +5,22 @@ use serde::{Deserialize, Serialize};
 
 /// Stable, machine-readable error codes. Clients branch on these; messages are for people
 /// and may change wording at any time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     NotAuthenticated,
     Forbidden,
@@ -33,27 +45,9 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The wire spelling (the same as serde's, which a test checks).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::NotAuthenticated => "not_authenticated",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::InvalidInput => "invalid_input",
-            ErrorCode::DomainNotApproved => "domain_not_approved",
-            ErrorCode::DomainExists => "domain_exists",
-            ErrorCode::DomainVerificationFailed => "domain_verification_failed",
-            ErrorCode::EmailTaken => "email_taken",
-            ErrorCode::LicenceUnavailable => "licence_unavailable",
-            ErrorCode::UserHasLicence => "user_has_licence",
-            ErrorCode::UserHasNoLicence => "user_has_no_licence",
-            ErrorCode::LicenceAssigned => "licence_assigned",
-            ErrorCode::LastAdministrator => "last_administrator",
-            ErrorCode::ConfirmationRequired => "confirmation_required",
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::Internal => "internal",
-            ErrorCode::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
@@ -97,3 +91,17 @@ impl std::fmt::Display for ErrorBody {
 }
 
 impl std::error::Error for ErrorBody {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_code_is_spelled_the_same_on_the_wire_and_in_text() {
+        for code in ErrorCode::iter() {
+            let wire = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(wire, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

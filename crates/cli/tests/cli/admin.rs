@@ -700,3 +700,59 @@ async fn names_longer_than_the_portal_allows_are_refused_before_anything_is_sent
     let camille = client.lookup_user(STANDARD_USER).await.unwrap();
     assert_eq!(camille.last_name, at_limit);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setting_a_role_keeps_the_role_group_unless_told_otherwise() {
+    let portal = Portal::start().await;
+    let client = portal.client();
+    let group: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/roles/groups", portal.url))
+        .bearer_auth(&portal.admin_token)
+        .json(&sxadmin_client::core::NewRoleGroup {
+            name: "Billing".into(),
+            permissions: Vec::new(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let group_id = group["id"].as_i64().unwrap();
+    let emma = "emma.bouchard@demo.example";
+
+    let set = portal
+        .run(&["roles", "set", emma, "user", "--group", "billing"])
+        .await
+        .ok();
+    assert!(
+        set.stdout.contains("in role group Billing"),
+        "{}",
+        set.stdout
+    );
+    let user = client.lookup_user(emma).await.unwrap();
+    assert_eq!(user.role_group_id, Some(group_id));
+
+    portal
+        .run(&["roles", "set", emma, "administrator"])
+        .await
+        .ok();
+    let user = client.lookup_user(emma).await.unwrap();
+    assert_eq!(user.role, Role::Administrator);
+    assert_eq!(user.role_group_id, Some(group_id));
+
+    let cleared = portal
+        .run(&["roles", "set", emma, "user", "--no-group"])
+        .await
+        .ok();
+    assert!(
+        cleared.stdout.contains("in no role group"),
+        "{}",
+        cleared.stdout
+    );
+    let user = client.lookup_user(emma).await.unwrap();
+    assert_eq!(user.role, Role::User);
+    assert_eq!(user.role_group_id, None);
+}

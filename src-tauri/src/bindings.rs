@@ -44,6 +44,7 @@ mod tests {
             core::Roles,
             core::Event,
         );
+        crate::contract::export_types(&config);
         write(dir, "commands.ts", &crate::contract::commands_ts(&config));
         write(dir, "limits.ts", &limits_ts(&config));
     }

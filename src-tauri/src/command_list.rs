@@ -37,9 +37,9 @@ macro_rules! command_table {
             licences::licence_pool() -> LicencePool;
             licences::list_licences() -> Vec<Licence>;
             licences::purchase_licences(tier: LicenceTier, count: u32) -> LicencePool;
-            licences::assign_licence(user_id: Id, tier: LicenceTier) -> User;
-            licences::change_licence(user_ids: Vec<Id>, tier: LicenceTier) -> u32;
-            licences::unassign_licence(user_id: Id) -> User;
+            licences::assign_licences(user_ids: Vec<Id>, tier: LicenceTier) -> Vec<PerUserResult>;
+            licences::change_licences(user_ids: Vec<Id>, tier: LicenceTier) -> Vec<PerUserResult>;
+            licences::unassign_licences(user_ids: Vec<Id>) -> Vec<PerUserResult>;
             licences::transfer_licence(from_user_id: Id, to_user_id: Id) -> User;
             licences::remove_licences(ids: Vec<Id>) -> ();
             domains::list_domains() -> Vec<Domain>;

@@ -17,8 +17,8 @@ use crate::commands::session::{AppInfo, SessionInfo};
 use crate::commands::users::ListUsers;
 use crate::import::{ImportPreview, ImportProgress, ImportReport, PreviewRow};
 use sxadmin_client::core::{
-    Domain, Event, Id, Licence, LicencePool, LicenceTier, NewUser, Role, Roles, User, UserChanges,
-    UserPage,
+    Domain, Event, Id, Licence, LicencePool, LicenceTier, NewUser, PerUserResult, Role, Roles,
+    User, UserChanges, UserPage,
 };
 
 /// A type as the generated TypeScript spells it, with the declarations it imports
@@ -30,6 +30,8 @@ pub struct TsType {
 
 pub trait IpcType {
     fn ts(cfg: &Config) -> TsType;
+    /// Writes the declarations the type needs into the bindings folder.
+    fn export(cfg: &Config);
 }
 
 impl<T: TS + 'static> IpcType for T {
@@ -38,6 +40,10 @@ impl<T: TS + 'static> IpcType for T {
             text: T::name(cfg),
             imports: imports_of::<T>(cfg),
         }
+    }
+
+    fn export(cfg: &Config) {
+        export_declarations::<T>(cfg);
     }
 }
 
@@ -51,6 +57,10 @@ impl<T: TS + 'static> IpcType for Channel<T> {
             imports: imports_of::<T>(cfg),
         }
     }
+
+    fn export(cfg: &Config) {
+        export_declarations::<T>(cfg);
+    }
 }
 
 /// Stands for a command whose input is the raw IPC body (a dropped file's bytes).
@@ -63,6 +73,24 @@ impl IpcType for RawBody {
             imports: BTreeSet::new(),
         }
     }
+
+    fn export(_: &Config) {}
+}
+
+/// Exports `T`, or the types it wraps (`Vec<T>`, `Option<T>`), with their dependencies.
+fn export_declarations<T: TS + 'static>(cfg: &Config) {
+    struct Export<'a>(&'a Config);
+    impl TypeVisitor for Export<'_> {
+        fn visit<U: TS + 'static + ?Sized>(&mut self) {
+            if U::output_path().is_some() {
+                U::export_all(self.0)
+                    .unwrap_or_else(|error| panic!("cannot export {}: {error}", U::ident(self.0)));
+            } else {
+                U::visit_generics(self);
+            }
+        }
+    }
+    Export(cfg).visit::<T>();
 }
 
 fn imports_of<T: TS + 'static>(cfg: &Config) -> BTreeSet<(String, String)> {
@@ -110,6 +138,17 @@ macro_rules! rows {
             ret: (stringify!($ret), <$ret as IpcType>::ts(cfg)),
         }),*]
     };
+}
+
+macro_rules! exports {
+    ($($module:ident :: $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty;)*) => {
+        |cfg: &Config| { $( $( <$ty as IpcType>::export(cfg); )* <$ret as IpcType>::export(cfg); )* }
+    };
+}
+
+/// Writes the declaration of every type a command takes or answers.
+pub fn export_types(cfg: &Config) {
+    crate::command_list::command_table!(exports)(cfg);
 }
 
 pub fn table(cfg: &Config) -> Vec<Row> {

@@ -265,15 +265,29 @@ fn licences_domains_roles_and_events_go_through() {
     let liam =
         app.ok("list_users", json!({ "query": { "search": "liam" } }))["items"][0]["id"].clone();
 
-    let user = app.ok("assign_licence", json!({ "userId": noah, "tier": "pro" }));
-    assert_eq!(user["licence"]["tier"], "pro");
-    assert_eq!(
-        app.ok(
-            "change_licence",
-            json!({ "userIds": [noah], "tier": "eco" })
-        ),
-        2 - 1
+    let assigned = app.ok(
+        "assign_licences",
+        json!({ "userIds": [noah], "tier": "pro" }),
     );
+    assert_eq!(assigned[0]["user"]["licence"]["tier"], "pro");
+    let changed = app.ok(
+        "change_licences",
+        json!({ "userIds": [noah], "tier": "eco" }),
+    );
+    assert_eq!(changed[0]["user"]["licence"]["tier"], "eco");
+    // One refusal does not hide what happened to the others: a result per user.
+    let mixed = app.ok(
+        "assign_licences",
+        json!({ "userIds": [noah, liam], "tier": "advanced" }),
+    );
+    assert_eq!(mixed[0]["user_id"], noah);
+    assert_eq!(mixed[0]["problem"]["code"], "user_has_licence");
+    assert!(!mixed[0]["problem"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(mixed[1]["user"]["licence"]["tier"], "advanced");
+    let back = app.ok("unassign_licences", json!({ "userIds": [liam, liam] }));
+    assert_eq!(back[0]["problem"], Value::Null);
+    assert_eq!(back[0]["user"]["licence"], Value::Null);
+    assert_eq!(back[1]["problem"]["code"], "user_has_no_licence");
     let to = app.ok(
         "transfer_licence",
         json!({ "fromUserId": noah, "toUserId": liam }),
@@ -362,4 +376,45 @@ fn a_portal_sign_in_without_a_keychain_says_how_to_get_one_before_the_browser_op
 fn a_demo_with_a_keychain_is_remembered() {
     let app = harness();
     assert_eq!(app.ok("sign_in_demo", json!({}))["remembered"], true);
+}
+
+#[test]
+fn every_user_of_an_account_larger_than_a_page_is_reached_page_by_page() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let page_size = sxadmin_client::core::rules::DEFAULT_USER_PAGE as usize;
+    for n in 0..page_size + 20 {
+        app.ok(
+            "create_user",
+            json!({ "user": { "email": format!("many{n:03}@demo.example") } }),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let page = app.ok(
+            "list_users",
+            json!({ "query": { "sort": "email", "cursor": cursor, "limit": page_size } }),
+        );
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= page_size);
+        seen.extend(
+            items
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned()),
+        );
+        cursor = page["next_cursor"].clone();
+        if cursor.is_null() {
+            assert_eq!(page["total"].as_u64().unwrap() as usize, seen.len());
+            break;
+        }
+    }
+    assert_eq!(seen.len(), page_size + 20 + 6, "every user once");
+    assert!(seen.contains(&format!("many{:03}@demo.example", page_size + 19)));
+    // The Licences screen searches the portal for a user beyond the first page.
+    let found = app.ok(
+        "list_users",
+        json!({ "query": { "search": format!("many{:03}", page_size + 19) } }),
+    );
+    assert_eq!(found["total"], 1);
 }

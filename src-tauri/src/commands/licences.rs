@@ -2,10 +2,11 @@
 //! the window asks the administrator before it calls these commands, so they confirm
 //! the deletion to the portal.
 
-use sxadmin_client::core::{rules, Id, Licence, LicencePool, LicenceTier, User};
+use sxadmin_client::core::{rules, Id, Licence, LicencePool, LicenceTier, PerUserResult, User};
+use sxadmin_client::licences::{self, LicenceChange};
 use tauri::State;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -30,47 +31,45 @@ pub async fn purchase_licences(
     Ok(client.licence_pool().await?)
 }
 
+/// Gives a licence of `tier` to each user; one result per user, in their order.
 #[tauri::command]
-pub async fn assign_licence(
-    state: State<'_, AppState>,
-    user_id: Id,
-    tier: LicenceTier,
-) -> AppResult<User> {
-    Ok(state.client().await?.assign_licence(user_id, tier).await?)
-}
-
-/// Changes the tier of several users' licences; stops at the first refusal, reporting how
-/// many were changed before it.
-#[tauri::command]
-pub async fn change_licence(
+pub async fn assign_licences(
     state: State<'_, AppState>,
     user_ids: Vec<Id>,
     tier: LicenceTier,
-) -> AppResult<u32> {
-    let client = state.client().await?;
-    let mut changed = 0u32;
-    for id in user_ids {
-        if let Err(error) = client.change_licence(id, tier).await {
-            if changed == 0 {
-                return Err(error.into());
-            }
-            return Err(AppError::Invalid(format!(
-                "{changed} licences were changed, then the portal refused the next one: {error}"
-            )));
-        }
-        changed += 1;
-    }
-    Ok(changed)
+) -> AppResult<Vec<PerUserResult>> {
+    many(&state, &user_ids, LicenceChange::Assign(tier)).await
 }
 
+/// Moves each user's licence to `tier`, keeping their logs.
 #[tauri::command]
-pub async fn unassign_licence(state: State<'_, AppState>, user_id: Id) -> AppResult<User> {
-    Ok(state
-        .client()
-        .await?
-        .unassign_licence(user_id, true)
-        .await?
-        .user)
+pub async fn change_licences(
+    state: State<'_, AppState>,
+    user_ids: Vec<Id>,
+    tier: LicenceTier,
+) -> AppResult<Vec<PerUserResult>> {
+    many(&state, &user_ids, LicenceChange::ChangeTier(tier)).await
+}
+
+/// Takes each user's licence back to the pool (the window asked about their logs first).
+#[tauri::command]
+pub async fn unassign_licences(
+    state: State<'_, AppState>,
+    user_ids: Vec<Id>,
+) -> AppResult<Vec<PerUserResult>> {
+    let change = LicenceChange::Unassign {
+        confirm_log_deletion: true,
+    };
+    many(&state, &user_ids, change).await
+}
+
+async fn many(
+    state: &AppState,
+    user_ids: &[Id],
+    change: LicenceChange,
+) -> AppResult<Vec<PerUserResult>> {
+    let client = state.client().await?;
+    Ok(licences::apply_to_many(&client, user_ids, change).await)
 }
 
 #[tauri::command]

@@ -15,6 +15,7 @@ import type { LicenceTier } from "./LicenceTier";
 import type { ListUsers } from "./ListUsers";
 import type { NewUser } from "./NewUser";
 import type { Overview } from "./Overview";
+import type { PerUserResult } from "./PerUserResult";
 import type { PreviewRow } from "./PreviewRow";
 import type { Role } from "./Role";
 import type { Roles } from "./Roles";
@@ -47,9 +48,9 @@ export type CommandName =
   | "licence_pool"
   | "list_licences"
   | "purchase_licences"
-  | "assign_licence"
-  | "change_licence"
-  | "unassign_licence"
+  | "assign_licences"
+  | "change_licences"
+  | "unassign_licences"
   | "transfer_licence"
   | "remove_licences"
   | "list_domains"
@@ -107,12 +108,12 @@ export const commands = {
     call<Array<Licence>>("list_licences", {}),
   purchaseLicences: (tier: LicenceTier, count: number): Promise<LicencePool> =>
     call<LicencePool>("purchase_licences", { tier, count }),
-  assignLicence: (userId: number, tier: LicenceTier): Promise<User> =>
-    call<User>("assign_licence", { userId, tier }),
-  changeLicence: (userIds: Array<number>, tier: LicenceTier): Promise<number> =>
-    call<number>("change_licence", { userIds, tier }),
-  unassignLicence: (userId: number): Promise<User> =>
-    call<User>("unassign_licence", { userId }),
+  assignLicences: (userIds: Array<number>, tier: LicenceTier): Promise<Array<PerUserResult>> =>
+    call<Array<PerUserResult>>("assign_licences", { userIds, tier }),
+  changeLicences: (userIds: Array<number>, tier: LicenceTier): Promise<Array<PerUserResult>> =>
+    call<Array<PerUserResult>>("change_licences", { userIds, tier }),
+  unassignLicences: (userIds: Array<number>): Promise<Array<PerUserResult>> =>
+    call<Array<PerUserResult>>("unassign_licences", { userIds }),
   transferLicence: (fromUserId: number, toUserId: number): Promise<User> =>
     call<User>("transfer_licence", { fromUserId, toUserId }),
   removeLicences: (ids: Array<number>): Promise<void> =>

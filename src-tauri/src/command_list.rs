@@ -33,6 +33,9 @@ macro_rules! command_table {
             import::import_rows(offset: u32, limit: u32) -> Vec<PreviewRow>;
             import::apply_import(progress: Channel<ImportProgress>) -> ImportReport;
             import::cancel_import() -> ();
+            import::interrupted_imports() -> Vec<InterruptedImport>;
+            import::resume_import(id: String, progress: Channel<ImportProgress>) -> ImportReport;
+            import::discard_import(id: String) -> ();
             import::save_import_results() -> Option<String>;
             licences::licence_pool() -> LicencePool;
             licences::list_licences() -> Vec<Licence>;

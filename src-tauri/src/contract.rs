@@ -15,7 +15,7 @@ use crate::commands::events::EventQuery;
 use crate::commands::overview::Overview;
 use crate::commands::session::{AppInfo, SessionInfo};
 use crate::commands::users::ListUsers;
-use crate::import::{ImportPreview, ImportProgress, ImportReport, PreviewRow};
+use crate::import::{ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreviewRow};
 use sxadmin_client::core::{
     Domain, Event, Id, Licence, LicencePool, LicenceTier, NewUser, PerUserResult, Role, Roles,
     User, UserChanges, UserPage,

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use sxadmin_client::core::csv::IssueCode;
 use sxadmin_client::core::ErrorCode;
+use sxadmin_client::import::journal::JournalError;
+use sxadmin_client::import::workflow::ImportError;
 use sxadmin_client::secrets::SecretStoreError;
 use sxadmin_client::signin::SignInError;
 use sxadmin_client::ClientError;
@@ -28,6 +30,10 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Rule(#[from] sxadmin_client::core::rules::RuleError),
+    #[error("{0}")]
+    Import(#[from] ImportError),
+    #[error("{0}")]
+    Journal(#[from] JournalError),
     #[error("there is no file to import yet; choose a CSV file first")]
     NoImport,
     #[error("an import is already running; wait for it or cancel it")]
@@ -61,6 +67,10 @@ pub enum DesktopCode {
     KeychainLocked,
     KeychainSecretTooLong,
     KeychainFailed,
+    JournalWriteFailed,
+    JournalMissing,
+    JournalUnreadable,
+    JournalFinished,
 }
 
 /// Every code a command can fail with: the portal's, the import file's or the desktop's.
@@ -112,6 +122,11 @@ impl AppError {
             AppError::Keychain(error) => AppErrorCode::from_words(error.code()),
             AppError::SignIn(SignInError::Client(error)) => client_code(error),
             AppError::SignIn(error) => AppErrorCode::from_words(error.code()),
+            AppError::Import(ImportError::File(error)) => error.code().into(),
+            AppError::Import(ImportError::Portal(error)) => client_code(error),
+            AppError::Import(ImportError::Journal(error)) | AppError::Journal(error) => {
+                AppErrorCode::from_words(error.code())
+            }
             AppError::NotSignedIn => DesktopCode::NotSignedIn.into(),
             AppError::File { code, .. } => *code,
             AppError::Demo(_) => DesktopCode::DemoFailed.into(),
@@ -193,12 +208,18 @@ mod tests {
                 status: 500,
                 reason: "y".into(),
             }),
+            AppError::Journal(JournalError::Write {
+                path: "x".into(),
+                reason: "y".into(),
+            }),
+            AppError::Journal(JournalError::AlreadyFinished),
         ];
         for error in errors {
             let words = match &error {
                 AppError::Keychain(e) => e.code().to_owned(),
                 AppError::SignIn(e) => e.code().to_owned(),
                 AppError::Portal(e) => e.code().to_owned(),
+                AppError::Journal(e) => e.code().to_owned(),
                 _ => unreachable!(),
             };
             assert_eq!(code_of(error), words, "{words} is not in DesktopCode");

@@ -1,19 +1,49 @@
 //! The import being previewed: the file as read and its plan against the portal, kept in
 //! Rust so that a 100,000-row file crosses into the web view one visible window at a time.
+//! Reading, planning, applying and resuming are the client library's import workflow;
+//! this module only shapes what the window shows.
 
 use serde::Serialize;
 use sxadmin_client::core::csv::plan::{ActionKind, Finding, ImportPlan, Summary};
+use sxadmin_client::core::csv::results::ResultRow;
 use sxadmin_client::core::csv::{Issue, ParsedFile};
-use sxadmin_client::core::{Language, LicenceTier, Role};
+use sxadmin_client::core::{BatchOutcome, Language, LicenceTier, Role};
+use sxadmin_client::import::workflow::Interrupted;
+use sxadmin_client::import::Outcome;
 
 pub struct PreparedImport {
     pub file_name: String,
+    /// The file itself: applying plans it again against a fresh snapshot of the portal.
+    pub bytes: Vec<u8>,
     pub file: ParsedFile<'static>,
     pub plan: ImportPlan,
-    /// The SHA-256 of the file, from which the rows' idempotency keys are derived.
-    pub digest: [u8; 32],
-    /// One row per file row once the import has run, for "Save results…".
-    pub results: Vec<sxadmin_client::core::csv::results::ResultRow>,
+}
+
+/// An import that stopped before its end (the app closed, the network went, Cancel),
+/// which the window offers to resume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct InterruptedImport {
+    /// The journal's name in the app's imports folder: what `resume_import` takes back.
+    pub id: String,
+    pub file_name: String,
+    pub rows: u32,
+    /// Rows the portal settled before it stopped.
+    pub done: u32,
+    /// Rows still to send.
+    pub left: u32,
+}
+
+impl InterruptedImport {
+    pub fn from_journal(found: &Interrupted) -> Option<Self> {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Some(InterruptedImport {
+            id: found.journal.file_name()?.to_string_lossy().into_owned(),
+            file_name: found.header.file.clone(),
+            rows: count(found.header.rows),
+            done: count(found.done),
+            left: count(found.left),
+        })
+    }
 }
 
 /// The plan as the preview shows it above the table.
@@ -93,12 +123,35 @@ pub struct ImportProgress {
     pub failed: u32,
 }
 
-/// The end of an import: the counts, whether it was cancelled, and the rows that failed.
+/// The end of an import: the counts, whether it was cancelled or stopped (and why), and
+/// the first rows that failed (all of them are in the results file).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     pub progress: ImportProgress,
     pub cancelled: bool,
-    pub failures: Vec<sxadmin_client::core::csv::results::ResultRow>,
+    /// Why the import stopped before its end; it can be resumed.
+    pub stopped: Option<String>,
+    pub failures: Vec<ResultRow>,
+}
+
+/// Rows listed in the report; the results file holds every row.
+const REPORTED_FAILURES: usize = 1000;
+
+impl From<&Outcome> for ImportReport {
+    fn from(outcome: &Outcome) -> Self {
+        ImportReport {
+            progress: ImportProgress::from(&outcome.progress),
+            cancelled: outcome.cancelled,
+            stopped: outcome.stopped.clone(),
+            failures: outcome
+                .results
+                .iter()
+                .filter(|row| row.outcome == BatchOutcome::Error)
+                .take(REPORTED_FAILURES)
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 impl From<&sxadmin_client::import::Progress> for ImportProgress {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use sxadmin_client::core::Me;
+use sxadmin_client::core::csv::results::ResultRow;
+use sxadmin_client::core::{Id, Me};
 use sxadmin_client::secrets::SecretStore;
 use sxadmin_client::PortalClient;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub session: tokio::sync::RwLock<Option<Session>>,
     pub demo: tokio::sync::Mutex<Option<DemoPortal>>,
     pub import: std::sync::Mutex<Option<PreparedImport>>,
+    /// One row per file row of the last import that ran, for "Save results…".
+    pub results: std::sync::Mutex<Vec<ResultRow>>,
     /// Set by "Cancel" while an import runs; the import stops between two batches.
     pub cancel: Arc<AtomicBool>,
     pub importing: AtomicBool,
@@ -60,6 +63,7 @@ impl AppState {
             session: tokio::sync::RwLock::new(None),
             demo: tokio::sync::Mutex::new(None),
             import: std::sync::Mutex::new(None),
+            results: std::sync::Mutex::new(Vec::new()),
             cancel: Arc::new(AtomicBool::new(false)),
             importing: AtomicBool::new(false),
         }
@@ -84,6 +88,22 @@ impl AppState {
             Some(Source::Portal(session)) => session.clone(),
         };
         Ok(portal.client().await?)
+    }
+
+    /// The signed-in account, whose interrupted imports the window may resume.
+    pub async fn account(&self) -> AppResult<Id> {
+        self.session
+            .read()
+            .await
+            .as_ref()
+            .map(|session| session.me.account.id)
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    pub fn lock_results(&self) -> AppResult<std::sync::MutexGuard<'_, Vec<ResultRow>>> {
+        self.results.lock().map_err(|_| {
+            AppError::Internal("the import results were damaged; restart SX Admin".into())
+        })
     }
 
     pub fn lock_import(&self) -> AppResult<std::sync::MutexGuard<'_, Option<PreparedImport>>> {

@@ -9,16 +9,20 @@ import { AppError } from "./ipc";
 export { AppError } from "./ipc";
 export type { AppErrorCode } from "./bindings/AppErrorCode";
 
+function progressChannel(onProgress: (progress: ImportProgress) => void): Channel<ImportProgress> {
+  const channel = new Channel<ImportProgress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
 export const api = {
   ...commands,
   // The dropped file's bytes travel as a raw IPC body; its name in a header.
   loadImportBytes: (fileName: string, bytes: Uint8Array) =>
     commands.loadImportBytes(bytes, { "x-file-name": encodeURIComponent(fileName) }),
-  applyImport: (onProgress: (progress: ImportProgress) => void) => {
-    const channel = new Channel<ImportProgress>();
-    channel.onmessage = onProgress;
-    return commands.applyImport(channel);
-  },
+  applyImport: (onProgress: (progress: ImportProgress) => void) => commands.applyImport(progressChannel(onProgress)),
+  resumeImport: (id: string, onProgress: (progress: ImportProgress) => void) =>
+    commands.resumeImport(id, progressChannel(onProgress)),
 };
 
 export function message(error: unknown): string {

@@ -1,22 +1,27 @@
 //! The Import users screen: template, choosing or dropping a file, the preview of every
-//! row and its plan, applying it, and the results file. Reading and planning are core's;
-//! this module only moves bytes and rows between the dialogs, the portal and the window.
+//! row and its plan, applying it, resuming an import that stopped, and the results file.
+//! The steps are the client library's import workflow (read, plan, apply with a journal,
+//! resume); this module only moves bytes and rows between the dialogs, the workflow and
+//! the window.
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use sxadmin_client::core::csv::plan::{build_plan, PortalSnapshot};
-use sxadmin_client::core::csv::results::write_results;
-use sxadmin_client::core::csv::{read, ReadOptions};
 
-use sxadmin_client::core::BatchOutcome;
-use sxadmin_client::import::ApplyOptions;
+use sxadmin_client::core::csv::results::write_results;
+use sxadmin_client::core::csv::{IssueCode, ReadOptions};
+use sxadmin_client::folders::Folders;
+use sxadmin_client::import::workflow;
+use sxadmin_client::import::{ApplyOptions, Outcome};
 use sxadmin_client::PortalClient;
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dialogs;
 use crate::error::{AppError, AppResult, DesktopCode};
-use crate::import::{ImportPreview, ImportProgress, ImportReport, PreparedImport, PreviewRow};
+use crate::import::{
+    ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreparedImport, PreviewRow,
+};
 use crate::state::AppState;
-use sxadmin_client::core::csv::IssueCode;
 
 /// Asks where to save the template and writes it. `None` when cancelled.
 #[tauri::command]
@@ -97,7 +102,12 @@ pub async fn load_import_bytes(
     prepare(&state, &client, name, bytes).await
 }
 
-/// Reads the file, takes a snapshot of the portal and plans the import.
+/// Where the journals of running and interrupted imports are kept.
+fn journals(state: &AppState) -> PathBuf {
+    Folders::at(&state.data_dir).imports()
+}
+
+/// Reads the file and plans it against a snapshot of the portal. Nothing is written.
 async fn prepare(
     state: &AppState,
     client: &PortalClient,
@@ -107,26 +117,19 @@ async fn prepare(
     if state.importing.load(Ordering::SeqCst) {
         return Err(AppError::Busy);
     }
-    let file = read(bytes, &ReadOptions::default())
+    let file = workflow::read(bytes)
         .map_err(|error| AppError::file(error.code(), format!("{file_name}: {error}")))?
         .into_owned();
-    let snapshot = snapshot(client).await?;
-    let plan = build_plan(&file, &snapshot);
+    let planned = workflow::plan(client, bytes, &file_name, &journals(state)).await?;
     let prepared = PreparedImport {
         file_name,
+        bytes: bytes.to_vec(),
         file,
-        plan,
-        digest: sxadmin_client::import::file_digest(bytes),
-        results: Vec::new(),
+        plan: planned.plan,
     };
     let preview = prepared.preview();
     *state.lock_import()? = Some(prepared);
     Ok(preview)
-}
-
-/// Every user of the account, the approved domains and the pool, as the plan needs them.
-pub async fn snapshot(client: &PortalClient) -> AppResult<PortalSnapshot> {
-    Ok(sxadmin_client::import::snapshot(client).await?)
 }
 
 /// One window of the preview table.
@@ -150,16 +153,12 @@ pub async fn cancel_import(state: State<'_, AppState>) -> AppResult<()> {
 /// Asks where to save the results of the last import and writes them (Excel-safe CSV).
 #[tauri::command]
 pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option<String>> {
-    let rows = {
-        let guard = state.lock_import()?;
-        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
-        if prepared.results.is_empty() {
-            return Err(AppError::Invalid(
-                "there are no results yet; run the import first".into(),
-            ));
-        }
-        prepared.results.clone()
-    };
+    let rows = state.lock_results()?.clone();
+    if rows.is_empty() {
+        return Err(AppError::Invalid(
+            "there are no results yet; run the import first".into(),
+        ));
+    }
     let Some(path) = dialogs::save_csv("Save the import results", "import-results.csv").await
     else {
         return Ok(None);
@@ -170,64 +169,115 @@ pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option
     write_picked_file(&path, &out).await
 }
 
-/// Applies the previewed plan, reporting progress on `progress` after every batch. The
-/// plan is taken again from a fresh snapshot first, so rows that changed on the portal
-/// since the preview are not overwritten blindly.
+/// Applies the previewed file, reporting progress on `progress` after every batch. The
+/// file is planned again from a fresh snapshot first, so rows that changed on the portal
+/// since the preview are not overwritten blindly. A journal in the app's data folder
+/// records each settled row: if the app closes midway, the import can be resumed.
 #[tauri::command]
 pub async fn apply_import(
     state: State<'_, AppState>,
-    progress: tauri::ipc::Channel<ImportProgress>,
+    progress: Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
     let client = state.client().await?;
+    let (file_name, bytes) = {
+        let guard = state.lock_import()?;
+        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
+        (prepared.file_name.clone(), prepared.bytes.clone())
+    };
+    exclusive(&state, async {
+        let planned = workflow::plan(&client, &bytes, &file_name, &journals(&state)).await?;
+        let outcome = workflow::apply(
+            &client,
+            &planned,
+            &ApplyOptions::default(),
+            &state.cancel,
+            |p| send(&progress, p),
+        )
+        .await?;
+        if let Some(prepared) = state.lock_import()?.as_mut() {
+            prepared.plan = planned.plan;
+        }
+        finish(&state, outcome)
+    })
+    .await
+}
+
+/// The imports of the signed-in account that stopped before their end.
+#[tauri::command]
+pub async fn interrupted_imports(state: State<'_, AppState>) -> AppResult<Vec<InterruptedImport>> {
+    let account = state.account().await?;
+    Ok(workflow::interrupted(&journals(&state), account)
+        .iter()
+        .filter_map(InterruptedImport::from_journal)
+        .collect())
+}
+
+/// Goes on with an interrupted import: the rows it had not settled are sent with their
+/// original keys, so none is created twice.
+#[tauri::command]
+pub async fn resume_import(
+    state: State<'_, AppState>,
+    id: String,
+    progress: Channel<ImportProgress>,
+) -> AppResult<ImportReport> {
+    let client = state.client().await?;
+    let journal = interrupted_journal(&state, &id).await?;
+    exclusive(&state, async {
+        let outcome = workflow::resume(
+            &client,
+            &journal,
+            &ApplyOptions::default(),
+            &state.cancel,
+            |p| send(&progress, p),
+        )
+        .await?;
+        finish(&state, outcome)
+    })
+    .await
+}
+
+/// Forgets an interrupted import; its file can still be imported again from the start.
+#[tauri::command]
+pub async fn discard_import(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    let journal = interrupted_journal(&state, &id).await?;
+    Ok(workflow::discard(&journal)?)
+}
+
+/// The journal `id` names, only when it is an interrupted import of the signed-in account:
+/// the web view names an import, never a path.
+async fn interrupted_journal(state: &AppState, id: &str) -> AppResult<PathBuf> {
+    let account = state.account().await?;
+    workflow::interrupted(&journals(state), account)
+        .into_iter()
+        .find(|found| found.journal.file_name().is_some_and(|name| name == id))
+        .map(|found| found.journal)
+        .ok_or_else(|| {
+            AppError::Invalid("that import has finished or was discarded already".into())
+        })
+}
+
+fn send(channel: &Channel<ImportProgress>, progress: &sxadmin_client::import::Progress) {
+    // A closed window cannot receive progress; the import goes on regardless.
+    let _ = channel.send(ImportProgress::from(progress));
+}
+
+/// Keeps the results for "Save results…" and answers the report.
+fn finish(state: &AppState, outcome: Outcome) -> AppResult<ImportReport> {
+    let report = ImportReport::from(&outcome);
+    *state.lock_results()? = outcome.results;
+    Ok(report)
+}
+
+/// Runs one import at a time; Cancel stops the one running.
+async fn exclusive(
+    state: &AppState,
+    import: impl std::future::Future<Output = AppResult<ImportReport>>,
+) -> AppResult<ImportReport> {
     if state.importing.swap(true, Ordering::SeqCst) {
         return Err(AppError::Busy);
     }
     state.cancel.store(false, Ordering::SeqCst);
-    let outcome = run_import(&state, &client, &progress).await;
+    let outcome = import.await;
     state.importing.store(false, Ordering::SeqCst);
     outcome
-}
-
-async fn run_import(
-    state: &AppState,
-    client: &PortalClient,
-    channel: &tauri::ipc::Channel<ImportProgress>,
-) -> AppResult<ImportReport> {
-    let snapshot = snapshot(client).await?;
-    let (plan, digest) = {
-        let guard = state.lock_import()?;
-        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
-        (build_plan(&prepared.file, &snapshot), prepared.digest)
-    };
-    let me = client.me().await?;
-    let scope = sxadmin_client::import::key_scope(me.account.id, &digest);
-    let outcome = sxadmin_client::import::apply(
-        client,
-        &plan,
-        &scope,
-        &ApplyOptions::default(),
-        &state.cancel,
-        |p| {
-            // A closed window cannot receive progress; the import goes on regardless.
-            let _ = channel.send(ImportProgress::from(p));
-        },
-    )
-    .await;
-
-    let report = ImportReport {
-        progress: ImportProgress::from(&outcome.progress),
-        cancelled: outcome.cancelled,
-        failures: outcome
-            .results
-            .iter()
-            .filter(|row| row.outcome == BatchOutcome::Error)
-            .take(1000)
-            .cloned()
-            .collect(),
-    };
-    if let Some(prepared) = state.lock_import()?.as_mut() {
-        prepared.plan = plan;
-        prepared.results = outcome.results;
-    }
-    Ok(report)
 }

@@ -4,4 +4,4 @@
  * The codes that are the desktop's own, and those the client library reports as words
  * (its sign-in, keychain and connection errors), so that the UI's union names them all.
  */
-export type DesktopCode = "not_signed_in" | "demo_failed" | "demo_unavailable" | "no_import" | "busy" | "read_failed" | "write_failed" | "invalid_url" | "insecure_url" | "network" | "unexpected_answer" | "browser_unavailable" | "sign_in_timed_out" | "sign_in_refused" | "sign_in_state_mismatch" | "sign_in_listener" | "keychain_unavailable" | "keychain_locked" | "keychain_secret_too_long" | "keychain_failed";
+export type DesktopCode = "not_signed_in" | "demo_failed" | "demo_unavailable" | "no_import" | "busy" | "read_failed" | "write_failed" | "invalid_url" | "insecure_url" | "network" | "unexpected_answer" | "browser_unavailable" | "sign_in_timed_out" | "sign_in_refused" | "sign_in_state_mismatch" | "sign_in_listener" | "keychain_unavailable" | "keychain_locked" | "keychain_secret_too_long" | "keychain_failed" | "journal_write_failed" | "journal_missing" | "journal_unreadable" | "journal_finished";

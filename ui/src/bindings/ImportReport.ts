@@ -3,6 +3,11 @@ import type { ImportProgress } from "./ImportProgress";
 import type { ResultRow } from "./ResultRow";
 
 /**
- * The end of an import: the counts, whether it was cancelled, and the rows that failed.
+ * The end of an import: the counts, whether it was cancelled or stopped (and why), and
+ * the first rows that failed (all of them are in the results file).
  */
-export type ImportReport = { progress: ImportProgress, cancelled: boolean, failures: Array<ResultRow>, };
+export type ImportReport = { progress: ImportProgress, cancelled: boolean, 
+/**
+ * Why the import stopped before its end; it can be resumed.
+ */
+stopped: string | null, failures: Array<ResultRow>, };

@@ -5,4 +5,16 @@ import type { Role } from "./Role";
 /**
  * A user to create. Missing fields take the portal's defaults (standard user, English).
  */
-export type NewUser = { email: string, first_name: string, last_name: string, language: Language | null, role: Role | null, };
+export type NewUser = { 
+/**
+ * At most 254 characters (RFC 5321); surrounding spaces are trimmed.
+ */
+email: string, 
+/**
+ * At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
+ */
+first_name: string, 
+/**
+ * At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
+ */
+last_name: string, language: Language | null, role: Role | null, };

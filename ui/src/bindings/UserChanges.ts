@@ -5,4 +5,12 @@ import type { Role } from "./Role";
 /**
  * Fields to change on an existing user; absent fields are left as they are.
  */
-export type UserChanges = { first_name?: string | null, last_name?: string | null, language?: Language | null, role?: Role | null, active?: boolean | null, };
+export type UserChanges = { 
+/**
+ * At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
+ */
+first_name?: string | null, 
+/**
+ * At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
+ */
+last_name?: string | null, language?: Language | null, role?: Role | null, active?: boolean | null, };

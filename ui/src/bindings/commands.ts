@@ -9,6 +9,7 @@ import type { EventQuery } from "./EventQuery";
 import type { ImportPreview } from "./ImportPreview";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportReport } from "./ImportReport";
+import type { InterruptedImport } from "./InterruptedImport";
 import type { Licence } from "./Licence";
 import type { LicencePool } from "./LicencePool";
 import type { LicenceTier } from "./LicenceTier";
@@ -44,6 +45,9 @@ export type CommandName =
   | "import_rows"
   | "apply_import"
   | "cancel_import"
+  | "interrupted_imports"
+  | "resume_import"
+  | "discard_import"
   | "save_import_results"
   | "licence_pool"
   | "list_licences"
@@ -100,6 +104,12 @@ export const commands = {
     call<ImportReport>("apply_import", { progress }),
   cancelImport: (): Promise<void> =>
     call<void>("cancel_import", {}),
+  interruptedImports: (): Promise<Array<InterruptedImport>> =>
+    call<Array<InterruptedImport>>("interrupted_imports", {}),
+  resumeImport: (id: string, progress: Channel<ImportProgress>): Promise<ImportReport> =>
+    call<ImportReport>("resume_import", { id, progress }),
+  discardImport: (id: string): Promise<void> =>
+    call<void>("discard_import", { id }),
   saveImportResults: (): Promise<string | null> =>
     call<string | null>("save_import_results", {}),
   licencePool: (): Promise<LicencePool> =>

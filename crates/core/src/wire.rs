@@ -339,6 +339,33 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
 }
 
+/// What started a session: a sign-in (browser or device) or a personal API token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SessionKind {
+    SignIn,
+    PersonalToken,
+}
+
+/// One of the signed-in user's sessions, as `GET /me/sessions` lists them; never the
+/// token itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    /// What `DELETE /me/sessions/{id}` takes to end it.
+    pub id: String,
+    pub kind: SessionKind,
+    /// The program it was issued to (`sxadmin-cli`, `sxadmin-desktop`, `api-token`).
+    pub client: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it ends unless renewed; `null` for a token made before tokens expired.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the request that listed it came through this session.
+    pub current: bool,
+}
+
 /// A stable code and words for a person, for failures that are not a portal answer alone
 /// (a lost connection has no `ErrorCode`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,5 +21,7 @@ mod licences;
 mod oauth;
 #[path = "portal/sign_in.rs"]
 mod sign_in;
+#[path = "portal/sign_in_attacks.rs"]
+mod sign_in_attacks;
 #[path = "portal/users.rs"]
 mod users;

@@ -3,15 +3,16 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use sxadmin_core::{DeviceAuthorization, TokenAnswer};
 
+use super::flow::start_page;
 use super::token::{issue_tokens, signed_in_event, TokenForm};
-use super::{invalid_grant, oauth_error, pages, Device, Purpose};
+use super::{binding, busy_oauth, invalid_grant, oauth_error, pages, Device, Purpose, Stage};
 use crate::app::AppState;
 use crate::secrets;
 
@@ -20,6 +21,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/device_authorization", post(device_authorization))
         .route("/device", get(device_page).post(device_submit))
+        .route("/device/confirm", post(device_confirm))
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,8 +47,8 @@ async fn device_authorization(
     let device_code = secrets::new_token("sxd_");
     let user_code = secrets::new_user_code();
     let interval = state.config.device_poll_interval;
-    if let Ok(mut devices) = state.sign_in.devices.lock() {
-        devices.retain(|_, d| d.expires > Instant::now());
+    // Expired device codes are removed by the timer.
+    let stored = state.sign_in.devices.lock().and_then(|mut devices| {
         devices.insert(
             secrets::hash(&device_code),
             Device {
@@ -57,7 +59,10 @@ async fn device_authorization(
                 last_poll: None,
                 approved: None,
             },
-        );
+        )
+    });
+    if stored.is_err() {
+        return busy_oauth();
     }
     let issuer = &state.issuer;
     axum::Json(DeviceAuthorization {
@@ -161,27 +166,79 @@ fn normalize_user_code(text: &str) -> String {
     }
 }
 
+/// The code typed on the device page: the flow starts here, and first shows which
+/// application asks and its code, for the person to confirm.
 async fn device_submit(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Form(params): Form<DevicePageParams>,
 ) -> Response {
+    if let Err(page) = binding::check_origin(&headers, &state.issuer) {
+        return *page;
+    }
     let typed = normalize_user_code(params.user_code.as_deref().unwrap_or(""));
-    let device_key = state.sign_in.devices.lock().ok().and_then(|devices| {
+    let found = state.sign_in.devices.lock().ok().and_then(|devices| {
         devices
             .iter()
             .find(|(_, d)| {
                 d.user_code == typed && d.approved.is_none() && d.expires > Instant::now()
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, d)| (k.clone(), d.client_id.clone()))
     });
-    let Some(device_key) = device_key else {
+    let Some((device_key, client_id)) = found else {
         return pages::device_form(
             &typed,
             Some("That code is unknown or has expired; check the code your device shows."),
         );
     };
-    let flow = state.sign_in.start(Purpose::Device { device_key });
-    pages::email_form(&flow, None)
+    let purpose = Purpose::Device {
+        device_key,
+        client_id: client_id.clone(),
+        user_code: typed.clone(),
+    };
+    start_page(&state, &headers, purpose, Stage::Confirm, |flow| {
+        pages::device_confirm(flow, &client_id, &typed)
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmForm {
+    flow: String,
+    answer: String,
+}
+
+async fn device_confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    if let Err(page) = binding::check_origin(&headers, &state.issuer) {
+        return *page;
+    }
+    let confirmed = form.answer == "confirm";
+    let moved = state.sign_in.step(
+        &form.flow,
+        &headers,
+        state.config.sign_in_ttl,
+        Stage::Confirm,
+        |flow| {
+            if confirmed {
+                flow.stage = Stage::Email;
+            }
+        },
+    );
+    if let Err(page) = moved {
+        return *page;
+    }
+    if !confirmed {
+        state.sign_in.end(&form.flow);
+        return pages::message(
+            StatusCode::OK,
+            "Sign-in cancelled",
+            "Nothing was signed in. You can close this window.",
+        );
+    }
+    pages::email_form(&form.flow, None)
 }
 
 #[cfg(test)]

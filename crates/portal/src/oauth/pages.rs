@@ -19,6 +19,8 @@ button { margin-top: 1.2rem; width: 100%; font: inherit; font-weight: 600; paddi
 .error { color: #c62828; font-weight: 600; }
 .hint { color: GrayText; font-size: .9rem; }
 code { font-size: 1.1rem; }
+.user-code { font-size: 1.6rem; letter-spacing: .15em; }
+button.secondary { background: transparent; color: var(--accent); border: 1px solid var(--accent); }
 "#;
 
 pub fn escape(text: &str) -> String {
@@ -40,6 +42,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{title} · Secure Exchanges</title><link rel=\"stylesheet\" href=\"/static/portal.css\">\
          </head><body><main><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title)
@@ -120,6 +123,65 @@ pub fn device_form(user_code: &str, error: Option<&str>) -> Response {
              <button type=\"submit\">Continue</button></form>",
             error_line(error),
             escape(user_code)
+        ),
+    )
+}
+
+/// How the sign-in pages and e-mails name an application, with its client id so a person
+/// can compare it with what the program calls itself.
+pub fn client_name(client_id: &str) -> String {
+    let name = match client_id {
+        "sxadmin-cli" => "the sxadmin command line",
+        "sxadmin-desktop" => "the SX Admin desktop app",
+        other => other,
+    };
+    format!("{name} ({client_id})")
+}
+
+/// The confirmation a device sign-in asks before anything else: which application asks and
+/// which code it shows, so a link sent by someone else is recognised as such.
+pub fn device_confirm(flow: &str, client_id: &str, user_code: &str) -> Response {
+    page(
+        StatusCode::OK,
+        "Confirm the device",
+        &format!(
+            "<p>{} asks to sign in to this portal. It shows the code:</p>\
+             <p><code class=\"user-code\">{}</code></p>\
+             <p>Continue only if you started this sign-in yourself and your own device shows \
+             exactly this code. If someone sent you this link or the code, do not continue: \
+             they would be signed in as you.</p>\
+             <form method=\"post\" action=\"/device/confirm\">\
+             <input type=\"hidden\" name=\"flow\" value=\"{}\">\
+             <button type=\"submit\" name=\"answer\" value=\"confirm\">Yes, it is my device: continue</button>\
+             <button type=\"submit\" name=\"answer\" value=\"cancel\" class=\"secondary\">No, cancel</button></form>",
+            escape(&client_name(client_id)),
+            escape(user_code),
+            escape(flow)
+        ),
+    )
+}
+
+/// After the code: the address belongs to users of several accounts, and the person says
+/// which one they sign in to; none is chosen for them.
+pub fn account_form(flow: &str, email: &str, accounts: &[(i64, String)]) -> Response {
+    let buttons: String = accounts
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                "<button type=\"submit\" name=\"account\" value=\"{id}\">{}</button>",
+                escape(name)
+            )
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        "Choose the account",
+        &format!(
+            "<p>{} is a user of several accounts. Which one do you sign in to?</p>\
+             <form method=\"post\" action=\"/signin/account\">\
+             <input type=\"hidden\" name=\"flow\" value=\"{}\">{buttons}</form>",
+            escape(email),
+            escape(flow)
         ),
     )
 }

@@ -1,22 +1,27 @@
-//! The sign-in pages: the authorisation request, then the e-mail, one-time code and
-//! second-factor forms, ending in a code for the app or an approved device.
-
-use std::time::{Duration, Instant};
+//! The sign-in pages: the authorisation request, then the e-mail, one-time code, account
+//! and second-factor forms, ending in a code for the app or an approved device.
+//!
+//! Every post is checked against the flow's browser and the page's origin ([`binding`]),
+//! moves its flow one stage forward or not at all ([`SignInState::step`]), and counts
+//! codes and wrong codes per address and per client address before anything is compared
+//! or sent ([`super::limits`]).
 
 use axum::extract::{Form, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use sxadmin_core::Id;
 
-use super::{is_loopback_redirect, pages, AuthorizationCode, Flow, Purpose, SignInState, Stage};
+use super::flow::{
+    codes_throttled, complete, expired_page, mail_about, redirect_with, start_page, too_many_page,
+    tries_throttled, Refused,
+};
+use super::limits::ClientAddr;
+use super::{binding, is_loopback_redirect, pages, Flow, Purpose, Stage};
 use crate::app::AppState;
 use crate::secrets;
-
-/// How long an exchanged code is remembered after it expired, to detect its replay.
-const REPLAY_MEMORY: Duration = Duration::from_secs(600);
 
 /// The authorisation request and the forms that follow it.
 pub(super) fn routes() -> Router<AppState> {
@@ -24,6 +29,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/oauth/authorize", get(authorize))
         .route("/signin/email", post(submit_email))
         .route("/signin/code", post(submit_code))
+        .route("/signin/account", post(submit_account))
         .route("/signin/totp", post(submit_totp))
 }
 
@@ -37,27 +43,9 @@ struct AuthorizeParams {
     state: Option<String>,
 }
 
-fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
-    match url::Url::parse(uri) {
-        Ok(mut url) => {
-            {
-                let mut query = url.query_pairs_mut();
-                for (k, v) in pairs {
-                    query.append_pair(k, v);
-                }
-            }
-            Redirect::to(url.as_str()).into_response()
-        }
-        Err(_) => pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "The application sent an invalid address.",
-        ),
-    }
-}
-
 async fn authorize(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<AuthorizeParams>,
 ) -> Response {
     let client_id = params.client_id.unwrap_or_default();
@@ -100,68 +88,15 @@ async fn authorize(
             "PKCE is required: send code_challenge with code_challenge_method=S256",
         );
     }
-    let flow_id = state.sign_in.start(Purpose::Authorize {
+    let purpose = Purpose::Authorize {
         client_id,
         redirect_uri: redirect_uri.clone(),
         code_challenge: challenge,
         state: params.state,
-    });
-    pages::email_form(&flow_id, None)
-}
-
-impl SignInState {
-    pub(super) fn start(&self, purpose: Purpose) -> String {
-        let id = secrets::new_token("");
-        if let Ok(mut flows) = self.flows.lock() {
-            flows.insert(
-                id.clone(),
-                Flow {
-                    purpose,
-                    started: Instant::now(),
-                    stage: Stage::Email,
-                    email: String::new(),
-                    user: None,
-                    code_hash: None,
-                    attempts: 0,
-                },
-            );
-        }
-        id
-    }
-
-    pub(super) fn flow(&self, id: &str, ttl: Duration) -> Option<Flow> {
-        let mut flows = self.flows.lock().ok()?;
-        flows.retain(|_, f| f.started.elapsed() < ttl);
-        flows.get(id).cloned()
-    }
-
-    pub(super) fn save(&self, id: &str, flow: Flow) {
-        if let Ok(mut flows) = self.flows.lock() {
-            flows.insert(id.to_owned(), flow);
-        }
-    }
-
-    pub(super) fn end(&self, id: &str) {
-        if let Ok(mut flows) = self.flows.lock() {
-            flows.remove(id);
-        }
-    }
-}
-
-pub(super) fn expired_page() -> Response {
-    pages::message(
-        StatusCode::BAD_REQUEST,
-        "Sign-in expired",
-        "This sign-in page has expired or was already used. Start again from your application.",
-    )
-}
-
-fn too_many_page(seconds: u64, text: &str) -> Response {
-    let mut response = pages::message(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", text);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
+    };
+    start_page(&state, &headers, purpose, Stage::Email, |flow| {
+        pages::email_form(flow, None)
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,49 +105,81 @@ struct EmailForm {
     email: String,
 }
 
-async fn submit_email(State(state): State<AppState>, Form(form): Form<EmailForm>) -> Response {
-    let Some(mut flow) = state.sign_in.flow(&form.flow, state.config.sign_in_ttl) else {
-        return expired_page();
-    };
+async fn submit_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Form(form): Form<EmailForm>,
+) -> Response {
+    match email_step(&state, &headers, &client, &form).await {
+        Ok(response) => response,
+        Err(refused) => *refused,
+    }
+}
+
+async fn email_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientAddr,
+    form: &EmailForm,
+) -> Result<Response, Refused> {
+    binding::check_origin(headers, &state.issuer)?;
+    let ttl = state.config.sign_in_ttl;
+    // Only a flow still waiting for its address takes one: a flow never goes back, so
+    // re-posting this form cannot buy a fresh code or fresh tries.
+    state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::Email, |_| ())?;
     let Ok(email) = sxadmin_core::email::normalize_email(&form.email) else {
-        return pages::email_form(
+        return Ok(pages::email_form(
             &form.flow,
             Some("That is not an e-mail address; write it as name@company.com."),
-        );
+        ));
     };
     let users = match state.store.users_by_email_any_account(&email).await {
         Ok(users) => users,
         Err(error) => {
             tracing::error!(%error, "sign-in lookup failed");
-            return pages::message(
+            return Ok(pages::message(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sign-in unavailable",
                 "The portal could not look up the address; try again.",
-            );
+            ));
         }
     };
-    // An address in several accounts signs in to the oldest; the others need their own address.
-    let user = users.into_iter().find(|(_, u)| u.active);
-    if let Some((account, _)) = &user {
-        if let Err(seconds) = state.failures.check(*account, Instant::now()) {
-            return too_many_page(
-                seconds,
-                "Too many failed sign-ins for this account; try again later.",
-            );
-        }
-    }
+    let users: Vec<(Id, Id)> = users
+        .into_iter()
+        .filter(|(_, u)| u.active)
+        .map(|(account, u)| (account, u.id))
+        .collect();
+    // Counted for every address, with an account or not, so the answers do not tell which
+    // addresses have one.
+    let (limits, counters) = (&state.config.sign_in_limits, &state.sign_in.counters);
+    counters
+        .may_try(limits, &email, client)
+        .map_err(tries_throttled)?;
+    counters
+        .take_code(limits, &email, client)
+        .map_err(codes_throttled)?;
     let code = secrets::new_numeric_code();
-    flow.email = email.clone();
-    flow.user = user.as_ref().map(|(account, u)| (*account, u.id));
-    flow.code_hash = user.as_ref().map(|_| secrets::hash(&code));
-    flow.stage = Stage::Code;
-    flow.attempts = 0;
-    state.sign_in.save(&form.flow, flow);
-    if user.is_some() {
-        state.outbox.send_sign_in_code(&email, &code).await;
+    let code_hash = (!users.is_empty()).then(|| secrets::hash(&code));
+    let send = code_hash.is_some();
+    let purpose = state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::Email, |flow| {
+            flow.email = email.clone();
+            flow.users = users;
+            flow.code_hash = code_hash;
+            flow.attempts = 0;
+            flow.stage = Stage::Code;
+            flow.purpose.clone()
+        })?;
+    if send {
+        let about = mail_about(state, &purpose);
+        state.outbox.send_sign_in_code(&email, &code, &about).await;
     }
     // The same page either way, so the form does not reveal which addresses have accounts.
-    pages::code_form(&form.flow, &email, None, StatusCode::OK)
+    Ok(pages::code_form(&form.flow, &email, None, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,161 +188,270 @@ struct CodeForm {
     code: String,
 }
 
-async fn submit_code(State(state): State<AppState>, Form(form): Form<CodeForm>) -> Response {
-    let Some(mut flow) = state.sign_in.flow(&form.flow, state.config.sign_in_ttl) else {
-        return expired_page();
-    };
-    if flow.stage != Stage::Code {
-        return expired_page();
+/// What a try of a code found.
+enum Try {
+    Right(Box<Flow>),
+    Wrong { left: u32, email: String },
+    Spent,
+}
+
+async fn submit_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    match code_step(&state, &headers, &client, &form).await {
+        Ok(response) => response,
+        Err(refused) => *refused,
     }
+}
+
+fn code_spent_page() -> Refused {
+    Box::new(too_many_page(
+        60,
+        "This code has been entered wrongly too many times. Start again to get a new code.",
+    ))
+}
+
+async fn code_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientAddr,
+    form: &CodeForm,
+) -> Result<Response, Refused> {
+    binding::check_origin(headers, &state.issuer)?;
+    let ttl = state.config.sign_in_ttl;
     let limit = state.config.code_attempts;
-    if flow.attempts >= limit {
-        return too_many_page(
-            60,
-            "This code has been entered wrongly too many times. Start again to get a new code.",
-        );
-    }
-    if let Some((account, _)) = flow.user {
-        if let Err(seconds) = state.failures.check(account, Instant::now()) {
-            return too_many_page(
-                seconds,
-                "Too many failed sign-ins for this account; try again later.",
-            );
-        }
-    }
+    let email = state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::Code, |flow| {
+            (flow.attempts < limit).then(|| flow.email.clone())
+        })?
+        .ok_or_else(code_spent_page)?;
+    let counters = &state.sign_in.counters;
+    counters
+        .take_try(&state.config.sign_in_limits, &email, client)
+        .map_err(tries_throttled)?;
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let right = flow
-        .code_hash
-        .as_deref()
-        .is_some_and(|h| secrets::constant_time_eq(h, &secrets::hash(&typed)));
-    if !right {
-        flow.attempts += 1;
-        if let Some((account, _)) = flow.user {
-            state.failures.record(account, Instant::now());
+    let typed_hash = secrets::hash(&typed);
+    // The try is counted and judged under the lock, before anything is awaited: parallel
+    // guesses each take one of the code's tries.
+    let outcome = state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::Code, |flow| {
+            if flow.attempts >= limit {
+                return Try::Spent;
+            }
+            flow.attempts += 1;
+            let right = flow
+                .code_hash
+                .as_deref()
+                .is_some_and(|h| secrets::constant_time_eq(h, &typed_hash));
+            if !right {
+                return Try::Wrong {
+                    left: limit.saturating_sub(flow.attempts),
+                    email: flow.email.clone(),
+                };
+            }
+            flow.stage = Stage::Account;
+            flow.attempts = 0;
+            if let [only] = flow.users.as_slice() {
+                flow.user = Some(*only);
+            }
+            Try::Right(Box::new(flow.clone()))
+        });
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(page) => {
+            counters.right(&email, client);
+            return Err(page);
         }
-        let left = limit.saturating_sub(flow.attempts);
-        let email = flow.email.clone();
-        state.sign_in.save(&form.flow, flow);
-        if left == 0 {
-            return too_many_page(
-                60,
-                "This code has been entered wrongly too many times. Start again to get a new code.",
-            );
+    };
+    match outcome {
+        Try::Spent => {
+            counters.right(&email, client);
+            Err(code_spent_page())
         }
-        return pages::code_form(
+        Try::Wrong { left: 0, .. } => Err(code_spent_page()),
+        Try::Wrong { left, email } => Ok(pages::code_form(
             &form.flow,
             &email,
             Some(&format!("That code is not right. {left} attempt(s) left.")),
             StatusCode::BAD_REQUEST,
-        );
+        )),
+        Try::Right(flow) => {
+            counters.right(&email, client);
+            match flow.user {
+                Some(user) => Ok(after_account(state, headers, &form.flow, user).await),
+                None => account_choice(state, &form.flow, &flow).await,
+            }
+        }
     }
-    let Some((account, user_id)) = flow.user else {
-        return expired_page();
-    };
+}
+
+/// The page where a person whose address is in several accounts chooses one.
+async fn account_choice(state: &AppState, flow_id: &str, flow: &Flow) -> Result<Response, Refused> {
+    let mut accounts = Vec::with_capacity(flow.users.len());
+    for (account, _) in &flow.users {
+        match state.store.account(*account).await {
+            Ok(Some(found)) => accounts.push((found.id, found.name)),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "sign-in account lookup failed");
+                return Err(Box::new(pages::message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sign-in unavailable",
+                    "The portal could not look up your accounts; try again.",
+                )));
+            }
+        }
+    }
+    Ok(pages::account_form(flow_id, &flow.email, &accounts))
+}
+
+#[derive(Debug, Deserialize)]
+struct AccountForm {
+    flow: String,
+    account: Id,
+}
+
+async fn submit_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    if let Err(page) = binding::check_origin(&headers, &state.issuer) {
+        return *page;
+    }
+    let chosen = state.sign_in.step(
+        &form.flow,
+        &headers,
+        state.config.sign_in_ttl,
+        Stage::Account,
+        |flow| {
+            let choice = flow.users.iter().find(|(a, _)| *a == form.account).copied();
+            match (choice, flow.user) {
+                (Some(choice), None) => {
+                    flow.user = Some(choice);
+                    Some(choice)
+                }
+                (Some(choice), Some(taken)) if taken == choice => Some(choice),
+                _ => None,
+            }
+        },
+    );
+    match chosen {
+        Ok(Some(user)) => after_account(&state, &headers, &form.flow, user).await,
+        Ok(None) => pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in refused",
+            "That account is not one this address can sign in to. Start again from your application.",
+        ),
+        Err(page) => *page,
+    }
+}
+
+/// Once the account is known: the second factor if the user enrolled one, else done.
+async fn after_account(
+    state: &AppState,
+    headers: &HeaderMap,
+    flow_id: &str,
+    (account, user_id): (Id, Id),
+) -> Response {
+    let ttl = state.config.sign_in_ttl;
     let second_factor = match state.store.totp_secrets(user_id).await {
         Ok((_, active)) => active.is_some(),
         Err(_) => return expired_page(),
     };
     if second_factor {
-        flow.stage = Stage::SecondFactor;
-        flow.attempts = 0;
-        state.sign_in.save(&form.flow, flow);
-        return pages::totp_form(&form.flow, None, StatusCode::OK);
+        let moved = state
+            .sign_in
+            .step(flow_id, headers, ttl, Stage::Account, |flow| {
+                flow.stage = Stage::SecondFactor;
+                flow.attempts = 0;
+            });
+        return match moved {
+            Ok(()) => pages::totp_form(flow_id, None, StatusCode::OK),
+            Err(page) => *page,
+        };
     }
-    complete(&state, &form.flow, flow, account, user_id).await
+    match state.sign_in.finish(flow_id, headers, ttl, Stage::Account) {
+        Ok(flow) => complete(state, flow, account, user_id).await,
+        Err(page) => *page,
+    }
 }
 
-async fn submit_totp(State(state): State<AppState>, Form(form): Form<CodeForm>) -> Response {
-    let Some(mut flow) = state.sign_in.flow(&form.flow, state.config.sign_in_ttl) else {
-        return expired_page();
-    };
-    let (Stage::SecondFactor, Some((account, user_id))) = (&flow.stage, flow.user) else {
-        return expired_page();
-    };
-    if flow.attempts >= state.config.code_attempts {
-        return too_many_page(60, "Too many wrong codes. Start again.");
+async fn submit_totp(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    match totp_step(&state, &headers, &client, &form).await {
+        Ok(response) => response,
+        Err(refused) => *refused,
     }
-    if let Err(seconds) = state.failures.check(account, Instant::now()) {
-        return too_many_page(
-            seconds,
-            "Too many failed sign-ins for this account; try again later.",
-        );
+}
+
+async fn totp_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientAddr,
+    form: &CodeForm,
+) -> Result<Response, Refused> {
+    binding::check_origin(headers, &state.issuer)?;
+    let ttl = state.config.sign_in_ttl;
+    let limit = state.config.code_attempts;
+    let spent = || Box::new(too_many_page(60, "Too many wrong codes. Start again."));
+    let (email, user) = state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::SecondFactor, |flow| {
+            (flow.attempts < limit).then(|| (flow.email.clone(), flow.user))
+        })?
+        .ok_or_else(spent)?;
+    let Some((account, user_id)) = user else {
+        return Err(Box::new(expired_page()));
+    };
+    let counters = &state.sign_in.counters;
+    counters
+        .take_try(&state.config.sign_in_limits, &email, client)
+        .map_err(tries_throttled)?;
+    // Counted before the secret is read, so parallel guesses each spend a try.
+    let counted = state
+        .sign_in
+        .step(&form.flow, headers, ttl, Stage::SecondFactor, |flow| {
+            let room = flow.attempts < limit;
+            if room {
+                flow.attempts += 1;
+            }
+            room
+        });
+    match counted {
+        Ok(true) => {}
+        Ok(false) => {
+            counters.right(&email, client);
+            return Err(spent());
+        }
+        Err(page) => {
+            counters.right(&email, client);
+            return Err(page);
+        }
     }
     let secret = match state.store.totp_secrets(user_id).await {
         Ok((_, Some(secret))) => secret,
-        _ => return expired_page(),
+        _ => return Err(Box::new(expired_page())),
     };
     if !crate::totp::verify(&secret, &form.code, crate::totp::now_seconds()) {
-        flow.attempts += 1;
-        state.failures.record(account, Instant::now());
-        state.sign_in.save(&form.flow, flow);
-        return pages::totp_form(
+        return Ok(pages::totp_form(
             &form.flow,
             Some("That code is not right; use the current code from your app."),
             StatusCode::BAD_REQUEST,
-        );
+        ));
     }
-    complete(&state, &form.flow, flow, account, user_id).await
-}
-
-async fn complete(
-    state: &AppState,
-    flow_id: &str,
-    flow: Flow,
-    account: Id,
-    user_id: Id,
-) -> Response {
-    state.sign_in.end(flow_id);
-    match flow.purpose {
-        Purpose::Authorize {
-            client_id,
-            redirect_uri,
-            code_challenge,
-            state: app_state,
-        } => {
-            let code = secrets::new_token("sxc_");
-            if let Ok(mut codes) = state.sign_in.codes.lock() {
-                // Exchanged codes are kept a while past expiry to recognise a replay.
-                let now = Instant::now();
-                codes.retain(|_, c| c.expires + REPLAY_MEMORY > now);
-                codes.insert(
-                    secrets::hash(&code),
-                    AuthorizationCode {
-                        account_id: account,
-                        user_id,
-                        client_id,
-                        redirect_uri: redirect_uri.clone(),
-                        code_challenge,
-                        expires: Instant::now() + state.config.authorization_code_ttl,
-                        exchanged: None,
-                    },
-                );
-            }
-            let mut pairs = vec![("code", code.as_str())];
-            if let Some(s) = app_state.as_deref() {
-                pairs.push(("state", s));
-            }
-            // 303 so the browser follows with GET, as a loopback listener expects.
-            match redirect_with(&redirect_uri, &pairs) {
-                response if response.status().is_redirection() => {
-                    let mut response = response;
-                    *response.status_mut() = StatusCode::SEE_OTHER;
-                    response
-                }
-                other => other,
-            }
-        }
-        Purpose::Device { device_key } => {
-            if let Ok(mut devices) = state.sign_in.devices.lock() {
-                if let Some(device) = devices.get_mut(&device_key) {
-                    device.approved = Some((account, user_id));
-                }
-            }
-            pages::message(
-                StatusCode::OK,
-                "You are signed in",
-                "Return to your terminal: it is now signed in. You can close this window.",
-            )
-        }
-    }
+    counters.right(&email, client);
+    let flow = state
+        .sign_in
+        .finish(&form.flow, headers, ttl, Stage::SecondFactor)?;
+    Ok(complete(state, flow, account, user_id).await)
 }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sxadmin_core::{
     Account, BatchItem, BatchItemResult, Domain, Event, Id, Licence, LicencePool, LicenceTier,
-    NewUser, Permission, Role, RoleGroup, User, UserChanges, UserSort,
+    NewUser, Permission, Role, RoleGroup, Session, User, UserChanges, UserSort,
 };
 
 pub use sqlite::SqliteStore;
@@ -54,6 +54,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0}: use sqlite://PATH (PostgreSQL is not available in this build)")]
     UnsupportedUrl(String),
+    #[error(transparent)]
+    Sealing(#[from] crate::secrets::SealError),
 }
 
 impl From<sxadmin_core::rules::RuleError> for StoreError {
@@ -163,15 +165,47 @@ pub struct NewToken<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// The tokens a refresh hands out in place of the one it spends, as hashes; the store
+/// gives them the spent token's user, client and family.
+#[derive(Clone, Debug)]
+pub struct Successors<'a> {
+    pub access_hash: &'a str,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_hash: &'a str,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
 /// The outcome of presenting a refresh token.
 #[derive(Clone, Debug)]
 pub enum RefreshUse {
-    /// First use: the token is now spent; issue its successor in the same family.
+    /// First use: the token is spent and its successors stored, in one transaction.
     Fresh(Box<TokenOwner>),
     /// Already spent: someone replayed it, so the whole family has been revoked.
-    Replayed,
+    Replayed { account: Id, user_id: Id },
     /// Unknown, expired or revoked.
     Invalid,
+}
+
+/// How many wrong second-factor codes a user may enter within a window.
+#[derive(Clone, Copy, Debug)]
+pub struct GuessLimit {
+    pub tries: u32,
+    pub window: std::time::Duration,
+}
+
+/// The outcome of checking a second-factor code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotpCheck {
+    /// Right, and its time step is now spent.
+    Accepted,
+    /// Wrong; this many tries are left in the window.
+    Wrong { tries_left: u32 },
+    /// Right, but a code of this or a later time step was already accepted.
+    Reused,
+    /// Too many wrong codes: the next try is possible after this many seconds.
+    Limited { retry_after: u64 },
+    /// No such secret to check against.
+    NotEnrolled,
 }
 
 /// The store as the HTTP layer and the sign-in flows see it: every area below. A backend
@@ -184,7 +218,9 @@ pub trait Store:
     + LicenceStore
     + RoleStore
     + EventStore
+    + SecurityEventStore
     + TokenStore
+    + SecondFactorStore
     + 'static
 {
 }
@@ -197,7 +233,9 @@ impl<T> Store for T where
         + LicenceStore
         + RoleStore
         + EventStore
+        + SecurityEventStore
         + TokenStore
+        + SecondFactorStore
         + 'static
 {
 }
@@ -234,13 +272,50 @@ pub trait UserStore: Send + Sync {
         role: Role,
         role_group: Option<Option<Id>>,
     ) -> StoreResult<User>;
-    async fn set_totp(
+}
+
+/// A user's authenticator app. Secrets are sealed before they reach the database and
+/// opened when read, so a copy of the database holds none in plain text. Each code check
+/// and the change it allows are one transaction: a wrong code counts against the
+/// [`GuessLimit`], a right one spends its time step, so parallel guesses cannot pass the
+/// limit and no code is accepted twice.
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync {
+    /// The pending and active secrets, opened.
+    async fn totp_secrets(&self, user_id: Id) -> StoreResult<(Option<String>, Option<String>)>;
+    /// Keeps a new secret as pending until a code from it confirms it.
+    async fn begin_totp(&self, user_id: Id, secret: &str) -> StoreResult<()>;
+    /// Checks a code of the active secret (the sign-in's second step).
+    async fn check_totp_code(
         &self,
         user_id: Id,
-        pending: Option<&str>,
-        active: Option<&str>,
-    ) -> StoreResult<()>;
-    async fn totp_secrets(&self, user_id: Id) -> StoreResult<(Option<String>, Option<String>)>;
+        code: &str,
+        unix_seconds: u64,
+        limit: GuessLimit,
+    ) -> StoreResult<TotpCheck>;
+    /// Turns the pending secret on when `code` comes from it.
+    async fn confirm_totp(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+        code: &str,
+        unix_seconds: u64,
+        limit: GuessLimit,
+    ) -> StoreResult<TotpCheck>;
+    /// Turns the second factor off when `code` comes from the active secret.
+    async fn disable_totp(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+        code: &str,
+        unix_seconds: u64,
+        limit: GuessLimit,
+    ) -> StoreResult<TotpCheck>;
+    /// Removes a user's second factor on an administrator's word (a lost phone).
+    async fn reset_second_factor(&self, account: Id, actor: &Actor, user_id: Id)
+        -> StoreResult<User>;
 }
 
 #[async_trait]
@@ -345,19 +420,53 @@ pub trait EventStore: Send + Sync {
 }
 
 #[async_trait]
+/// What threatens an account rather than changes it, for its administrators to read.
+/// Append-only, like the audit log.
+#[async_trait]
+pub trait SecurityEventStore: Send + Sync {
+    async fn record_security_event(
+        &self,
+        account: Id,
+        actor: &Actor,
+        action: &str,
+        target_user_id: Option<Id>,
+        details: serde_json::Value,
+    ) -> StoreResult<()>;
+    async fn security_events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>>;
+}
+
 pub trait TokenStore: Send + Sync {
-    async fn insert_token(&self, token: &NewToken<'_>) -> StoreResult<()>;
+    /// Stores tokens together: all of them or, on failure, none.
+    async fn insert_tokens(&self, tokens: &[NewToken<'_>]) -> StoreResult<()>;
+    async fn insert_token(&self, token: &NewToken<'_>) -> StoreResult<()> {
+        self.insert_tokens(std::slice::from_ref(token)).await
+    }
+    /// The owner of a live token; notes when it was used, for the list of sessions.
     async fn token_owner(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenOwner>>;
-    /// Spends a refresh token, detecting replay of one already spent.
-    async fn use_refresh_token(
+    /// Spends a refresh token and stores its successors in one transaction, so a crash or
+    /// a concurrent replay leaves either the old token live or the new ones, never both
+    /// nor neither; a replay of a spent token revokes its whole family.
+    async fn rotate_refresh_token(
         &self,
         hash: &str,
         client_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<RefreshUse>;
+        successors: &Successors<'_>,
     async fn delete_token(&self, hash: &str) -> StoreResult<()>;
     async fn revoke_family(&self, family: &str) -> StoreResult<()>;
 }
+    /// The user's live sessions (one per sign-in, one per personal token), newest first.
+    async fn sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
+    /// Ends one of the user's sessions, with a security event; false when the user has
+    /// none by that id.
+    async fn revoke_session(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+        id: &str,
+    ) -> StoreResult<bool>;
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `sqlite::memory:`.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
@@ -408,7 +517,7 @@ impl StoreError {
             .with_details(json!({"email": email})),
             StoreError::Conflict(message) => ErrorBody::new(ErrorCode::Conflict, message.clone()),
             StoreError::Invalid(message) => ErrorBody::new(ErrorCode::InvalidInput, message.clone()),
-            StoreError::UnsupportedUrl(_) => ErrorBody::new(ErrorCode::Internal, self.to_string()),
+            StoreError::UnsupportedUrl(_) | StoreError::Sealing(_) => ErrorBody::new(ErrorCode::Internal, self.to_string()),
             StoreError::Database(_) | StoreError::Migration(_) => {
                 ErrorBody::new(ErrorCode::Internal, "The portal could not complete the request; try again.")
             }

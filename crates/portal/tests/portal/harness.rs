@@ -41,6 +41,8 @@ pub struct Portal {
     /// Personal API token of the demo administrator.
     pub admin: String,
     http: reqwest::Client,
+    /// The cookies the portal set, sent back with every page and form like a browser does.
+    cookies: std::sync::Mutex<Vec<(String, String)>>,
     outbox: PathBuf,
     _server: DemoServer,
     _dir: TempDir,
@@ -84,6 +86,7 @@ impl Portal {
             account: server.account.clone(),
             admin,
             http,
+            cookies: std::sync::Mutex::default(),
             outbox: server.outbox.clone(),
             _server: server,
             _dir: dir,
@@ -266,19 +269,65 @@ impl Portal {
 
     // Sign-in pages and OAuth endpoints.
 
+    /// `request` with the cookies the portal set so far, as a browser sends them.
+    pub fn with_cookies(&self, request: RequestBuilder) -> RequestBuilder {
+        let jar: Vec<String> = self
+            .cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        if jar.is_empty() {
+            request
+        } else {
+            request.header("cookie", jar.join("; "))
+        }
+    }
+
+    /// Keeps the cookies `reply` sets.
+    fn keep_cookies(&self, reply: &Reply) {
+        for set in reply.headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            let mut cookies = self.cookies.lock().unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Sends `request` with the cookies the portal set so far, and keeps those it sets.
+    pub async fn browse(&self, request: RequestBuilder) -> Reply {
+        let reply = Reply::read(self.with_cookies(request)).await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
     /// A browser-style GET of a portal page.
     pub async fn page(&self, path: &str) -> Reply {
-        Reply::read(self.request(Method::GET, path)).await
+        self.browse(self.request(Method::GET, path)).await
+    }
+
+    /// A form post as a browser sends it from the portal's own page, with its cookies; to
+    /// send as it is, or many at once.
+    pub fn form_post(&self, path: &str, fields: &[(&str, &str)]) -> RequestBuilder {
+        self.with_cookies(
+            self.request(Method::POST, path)
+                .header("origin", &self.url)
+                .form(fields),
+        )
     }
 
     /// Submits a form the way a browser does.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        Reply::read(self.request(Method::POST, path).form(fields)).await
+        let reply = Reply::read(self.form_post(path, fields)).await;
+        self.keep_cookies(&reply);
+        reply
     }
 
     /// `GET /oauth/authorize` as the CLI opens it in the browser.
     pub async fn authorize(&self, pkce: &Pkce, state: &str) -> Reply {
-        Reply::read(self.request(Method::GET, "/oauth/authorize").query(&[
+        self.browse(self.request(Method::GET, "/oauth/authorize").query(&[
             ("response_type", "code"),
             ("client_id", CLIENT_ID),
             ("redirect_uri", REDIRECT_URI),
@@ -291,6 +340,15 @@ impl Portal {
 
     /// The one-time code of the newest sign-in message sent to `email`.
     pub fn latest_code(&self, email: &str) -> String {
+        let text = self.latest_message(email);
+        let (_, rest) = text
+            .split_once("Your sign-in code is ")
+            .expect("a sign-in message states the code");
+        rest.chars().take_while(char::is_ascii_digit).collect()
+    }
+
+    /// The newest message sent to `email`, as written to the outbox.
+    pub fn latest_message(&self, email: &str) -> String {
         let suffix = format!("-{email}.txt");
         let mut names: Vec<String> = std::fs::read_dir(&self.outbox)
             .unwrap()
@@ -302,11 +360,7 @@ impl Portal {
         let newest = names
             .last()
             .unwrap_or_else(|| panic!("no message to {email} in the outbox"));
-        let text = std::fs::read_to_string(self.outbox.join(newest)).unwrap();
-        let (_, rest) = text
-            .split_once("Your sign-in code is ")
-            .expect("a sign-in message states the code");
-        rest.chars().take_while(char::is_ascii_digit).collect()
+        std::fs::read_to_string(self.outbox.join(newest)).unwrap()
     }
 
     /// How many messages the portal has sent to `email`.

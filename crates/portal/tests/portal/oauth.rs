@@ -8,7 +8,8 @@ use serde_json::Value;
 use sxadmin_core::Me;
 
 use crate::harness::{
-    query_value, Pkce, Portal, Reply, ADMIN, CAMILLE, CLIENT_ID, DEVICE_GRANT, REDIRECT_URI,
+    flow_of, query_value, Pkce, Portal, Reply, ADMIN, CAMILLE, CLIENT_ID, DEVICE_GRANT,
+    REDIRECT_URI,
 };
 
 #[tokio::test]
@@ -370,7 +371,15 @@ async fn the_device_flow_signs_in_a_terminal_through_the_browser() {
 
     // People type the code in lower case and without the dash.
     let typed = user_code.replace('-', "").to_lowercase();
-    let email_page = portal.submit("/device", &[("user_code", &typed)]).await;
+    let confirm = portal.submit("/device", &[("user_code", &typed)]).await;
+    confirm.expect_page(StatusCode::OK, "action=\"/device/confirm\"");
+    assert!(confirm.text.contains(user_code) && confirm.text.contains(CLIENT_ID));
+    let email_page = portal
+        .submit(
+            "/device/confirm",
+            &[("flow", &flow_of(&confirm)), ("answer", "confirm")],
+        )
+        .await;
     email_page.expect_page(StatusCode::OK, "action=\"/signin/email\"");
     let done = portal.complete_sign_in(&email_page, ADMIN).await;
     done.expect_page(StatusCode::OK, "You are signed in");

@@ -1,4 +1,4 @@
-//! The portal's own sign-in pages: one-time codes that resist guessing, a per-account limit
+//! The portal's own sign-in pages: one-time codes that resist guessing, a per-address limit
 //! on failures, and the authenticator-app second factor.
 
 use reqwest::StatusCode;
@@ -73,8 +73,11 @@ async fn an_address_without_an_account_gets_the_same_pages_and_no_mail() {
 }
 
 #[tokio::test]
-async fn too_many_failed_sign_ins_lock_the_account_for_a_while() {
-    let portal = Portal::start_with(|config| config.failed_sign_ins_per_hour = 3).await;
+async fn too_many_failed_sign_ins_lock_the_address_for_a_while() {
+    let portal = Portal::start_with(|config| {
+        config.sign_in_limits.failures_per_address_per_day = 3;
+    })
+    .await;
     let flow = start_sign_in(&portal, ADMIN).await;
     let right = portal.latest_code(ADMIN);
     let wrong = wrong_code(&right);
@@ -90,7 +93,7 @@ async fn too_many_failed_sign_ins_lock_the_account_for_a_while() {
     assert!(retry_after(&locked) >= 1);
     assert!(locked.header("location").is_none());
 
-    // A new sign-in of the same account is refused before a code is sent.
+    // A new sign-in of the same address is refused before a code is sent.
     let messages = portal.messages_to(ADMIN);
     let email_page = portal.authorize(&Pkce::new("next"), "s").await;
     let refused = portal
@@ -106,7 +109,11 @@ async fn too_many_failed_sign_ins_lock_the_account_for_a_while() {
     assert!(retry_after(&refused) >= 1);
     assert_eq!(portal.messages_to(ADMIN), messages);
 
-    // The limit is per account: another account's users still sign in.
+    // The limit is per address: the account's other users, and other accounts' users,
+    // still sign in.
+    let email_page = portal.authorize(&Pkce::new("camille"), "s").await;
+    let redirect = portal.complete_sign_in(&email_page, CAMILLE).await;
+    Portal::code_from_redirect(&redirect, "s");
     portal.other_account().await;
     let email_page = portal.authorize(&Pkce::new("other"), "s").await;
     let redirect = portal
@@ -157,7 +164,7 @@ async fn an_enrolled_second_factor_is_asked_for_at_sign_in() {
             json!({"code": stale_code(&secret)}),
         )
         .await
-        .expect_error(StatusCode::BAD_REQUEST, "invalid_input");
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
     portal
         .post(
             &camille,

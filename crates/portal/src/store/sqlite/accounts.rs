@@ -33,4 +33,13 @@ impl AccountStore for SqliteStore {
                 .await?;
         Ok(row.map(|(id, name)| Account { id, name }))
     }
+
+    async fn account(&self, id: Id) -> StoreResult<Option<Account>> {
+        let row: Option<(Id, String)> =
+            sqlx::query_as("SELECT id, name FROM accounts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, name)| Account { id, name }))
+    }
 }

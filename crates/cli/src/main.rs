@@ -42,6 +42,8 @@ enum Command {
     Roles(commands::roles::RolesArgs),
     /// Read or export a user's event log.
     Events(commands::events::EventsArgs),
+    /// List and end your own sign-ins and personal API tokens.
+    Sessions(commands::sessions::SessionsArgs),
     /// Write the CSV template for importing users.
     Template(commands::template::TemplateArgs),
     /// Check, plan or apply a CSV file of users.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
             Command::Licences(args) => commands::licences::run(&options, args).await,
             Command::Roles(args) => commands::roles::run(&options, args).await,
             Command::Events(args) => commands::events::run(&options, args).await,
+            Command::Sessions(args) => commands::sessions::run(&options, args).await,
             Command::Template(args) => commands::template::run(args).map(|()| Outcome::Done),
             Command::Import(args) => commands::import::run(&options, args).await,
             #[cfg(feature = "portal")]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sxadmin_core::{
     Domain, DomainRequest, Event, EventFormat, EventListQuery, Id, Licence, LicenceTier,
     LogDeletionConfirmation, Purchase, Roles, SetRole, TierChoice, Transfer, Transferred,
-    Unassigned, User, UserChanges,
+    Session, Unassigned, User, UserChanges,
 };
 
 use crate::{ClientError, PortalClient};
@@ -226,5 +226,21 @@ impl PortalClient {
             .query(&range.query(EventFormat::Csv));
         let (_, bytes) = self.send_for_bytes(request).await?;
         Ok(bytes)
+    }
+
+    /// The signed-in user's live sessions: each sign-in and personal API token.
+    pub async fn sessions(&self) -> Result<Vec<Session>, ClientError> {
+        self.get("/api/v1/me/sessions", &[]).await
+    }
+
+    /// Ends one of the signed-in user's sessions; its tokens stop working at once.
+    pub async fn revoke_session(&self, id: &str) -> Result<(), ClientError> {
+        // Session ids are URL-safe; anything else is escaped so it stays one path segment.
+        let segment: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        self.send_empty(
+            self.http
+                .delete(self.url.join(&format!("/api/v1/me/sessions/{segment}"))),
+        )
+        .await
     }
 }

@@ -21,9 +21,29 @@ pub use config::{PortalConfig, RateLimit};
 pub use demo::{DemoError, DemoServer};
 pub use store::{open, Store, StoreError};
 
-/// Mints a personal API token for the user with this address, for scripts and automation.
-/// Only its hash is stored; the token itself is returned once.
+/// How long a personal API token lives unless its maker chooses otherwise: a token
+/// forgotten in a script stops working on its own.
+pub const PERSONAL_TOKEN_DAYS: u32 = 90;
+/// The longest life a personal API token may be given.
+pub const MAX_PERSONAL_TOKEN_DAYS: u32 = 3650;
+
+/// Mints a personal API token valid for [`PERSONAL_TOKEN_DAYS`].
 pub async fn mint_personal_token(store: &dyn Store, email: &str) -> Result<String, StoreError> {
+    mint_personal_token_for(store, email, PERSONAL_TOKEN_DAYS).await
+}
+
+/// Mints a personal API token for the user with this address, for scripts and automation,
+/// valid for `days`. Only its hash is stored; the token itself is returned once.
+pub async fn mint_personal_token_for(
+    store: &dyn Store,
+    email: &str,
+    days: u32,
+) -> Result<String, StoreError> {
+    if !(1..=MAX_PERSONAL_TOKEN_DAYS).contains(&days) {
+        return Err(StoreError::Invalid(format!(
+            "expires-in-days: choose 1 to {MAX_PERSONAL_TOKEN_DAYS} days"
+        )));
+    }
     let users = store.users_by_email_any_account(email).await?;
     let (account, user) = match users.as_slice() {
         [] => return Err(StoreError::NotFound("user with that e-mail address")),
@@ -40,14 +60,17 @@ pub async fn mint_personal_token(store: &dyn Store, email: &str) -> Result<Strin
         )));
     }
     let token = secrets::new_token("sxp_");
+    // Its own family makes the token a session its owner can list and end.
+    let family = secrets::new_token("p");
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
     store
         .insert_token(&store::NewToken {
             hash: &secrets::hash(&token),
             user_id: user.id,
             kind: store::TokenKind::Personal,
             client_id: "api-token",
-            family: None,
-            expires_at: None,
+            family: Some(&family),
+            expires_at: Some(expires_at),
         })
         .await?;
     store
@@ -56,7 +79,7 @@ pub async fn mint_personal_token(store: &dyn Store, email: &str) -> Result<Strin
             &store::Actor::system("portal-cli"),
             "token.created",
             Some(user.id),
-            serde_json::json!({"kind": "personal"}),
+            serde_json::json!({"kind": "personal", "expires_at": expires_at}),
         )
         .await?;
     Ok(token)

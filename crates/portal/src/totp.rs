@@ -81,16 +81,45 @@ fn hotp(secret: &[u8], counter: u64, digits: u32) -> String {
     )
 }
 
+/// Wrong codes a user may enter within [`GUESS_WINDOW`] before codes are refused unread:
+/// with three valid codes at any time, guessing succeeds with odds of 15 in a million per
+/// window.
+pub const GUESS_TRIES: u32 = 5;
+pub const GUESS_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The limit every second-factor check of a user shares.
+pub fn guess_limit() -> crate::store::GuessLimit {
+    crate::store::GuessLimit {
+        tries: GUESS_TRIES,
+        window: GUESS_WINDOW,
+    }
+}
+
 /// Accepts the current code and the ones either side, to forgive clock drift.
 pub fn verify(secret_base32: &str, code: &str, unix_seconds: u64) -> bool {
-    let Some(secret) = base32_decode(secret_base32) else {
-        return false;
-    };
+    matching_step(secret_base32, code, unix_seconds).is_some()
+}
+
+/// The time step whose code `code` is (the current one or one either side), so that the
+/// caller can refuse a step already used. Every candidate is compared, whichever matches.
+pub fn matching_step(secret_base32: &str, code: &str, unix_seconds: u64) -> Option<u64> {
+    let secret = base32_decode(secret_base32)?;
     let code = code.trim();
-    [0_i64, -1, 1].iter().any(|&drift| {
-        let t = unix_seconds as i64 + drift * STEP_SECONDS as i64;
-        t >= 0 && crate::secrets::constant_time_eq(&code_at(&secret, t as u64), code)
-    })
+    let step = unix_seconds / STEP_SECONDS;
+    let mut found = None;
+    for candidate in [step.checked_sub(1), Some(step), step.checked_add(1)]
+        .into_iter()
+        .flatten()
+    {
+        let right = crate::secrets::constant_time_eq(
+            &hotp(&secret, candidate, 6),
+            code,
+        );
+        if right {
+            found = Some(candidate);
+        }
+    }
+    found
 }
 
 /// Seconds since the Unix epoch, the clock codes are computed from.
@@ -125,5 +154,9 @@ mod tests {
         let now = 1_700_000_000;
         assert!(verify(&secret, &code_at(&bytes, now - 30), now));
         assert!(!verify(&secret, &code_at(&bytes, now - 120), now));
+        assert_eq!(
+            matching_step(&secret, &code_at(&bytes, now + 30), now),
+            Some(now / 30 + 1)
+        );
     }
 }

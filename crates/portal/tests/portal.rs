@@ -9,6 +9,8 @@ mod harness;
 
 #[path = "portal/access.rs"]
 mod access;
+#[path = "portal/audit.rs"]
+mod audit;
 #[path = "portal/demo.rs"]
 mod demo;
 #[path = "portal/domains.rs"]
@@ -19,9 +21,13 @@ mod events;
 mod licences;
 #[path = "portal/oauth.rs"]
 mod oauth;
+#[path = "portal/second_factor.rs"]
+mod second_factor;
 #[path = "portal/sign_in.rs"]
 mod sign_in;
 #[path = "portal/sign_in_attacks.rs"]
 mod sign_in_attacks;
+#[path = "portal/tokens_attacks.rs"]
+mod tokens_attacks;
 #[path = "portal/users.rs"]
 mod users;

@@ -8,6 +8,7 @@ pub mod output;
 #[cfg(feature = "portal")]
 pub mod portal;
 pub mod roles;
+pub mod sessions;
 pub mod template;
 pub mod users;
 

@@ -52,6 +52,10 @@ struct TokenArgs {
     /// The user the token acts as.
     #[arg(long)]
     email: String,
+    /// Days until the token stops working.
+    #[arg(long, default_value_t = sxadmin_portal::PERSONAL_TOKEN_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(sxadmin_portal::MAX_PERSONAL_TOKEN_DAYS)))]
+    expires_in_days: u32,
 }
 
 pub async fn run(args: PortalArgs) -> anyhow::Result<()> {
@@ -147,8 +151,9 @@ async fn token(args: TokenArgs) -> anyhow::Result<()> {
     let store = sxadmin_portal::open(&url)
         .await
         .with_context(|| format!("cannot open the portal database {url}"))?;
-    let token = sxadmin_portal::mint_personal_token(store.as_ref(), &args.email)
-        .await
+    let token =
+        sxadmin_portal::mint_personal_token_for(store.as_ref(), &args.email, args.expires_in_days)
+            .await
         .map_err(|e| UsageError(e.to_string()))?;
     println!("{token}");
     Ok(())

@@ -30,11 +30,19 @@ fn parse_time(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime<U
         .ok_or_else(|| ApiError::invalid(format!("{field}: \"{text}\" is not a date.")))
 }
 
+/// The audit log of administration, or the security log of threats to the account.
+#[derive(Clone, Copy)]
+enum Log {
+    Audit,
+    Security,
+}
+
 async fn answer(
     state: &AppState,
     account: Id,
     user_id: Option<Id>,
     params: EventListQuery,
+    log: Log,
 ) -> ApiResult<Response> {
     let from = params
         .from
@@ -54,18 +62,16 @@ async fn answer(
         }
     }
     let limit = rules::check_event_limit(params.limit)?;
-    let events = state
-        .store
-        .events(
-            account,
-            &EventQuery {
-                user_id,
-                from,
-                to,
-                limit,
-            },
-        )
-        .await?;
+    let query = EventQuery {
+        user_id,
+        from,
+        to,
+        limit,
+    };
+    let events = match log {
+        Log::Audit => state.store.events(account, &query).await?,
+        Log::Security => state.store.security_events(account, &query).await?,
+    };
     match params.format.unwrap_or_default() {
         EventFormat::Json => Ok(Json(events).into_response()),
         EventFormat::Csv => Ok(csv_response(&events)),
@@ -125,7 +131,23 @@ pub async fn account_events(
     if let Some(id) = user_id {
         state.store.user(caller.account.id, id).await?;
     }
-    answer(&state, caller.account.id, user_id, params).await
+    answer(&state, caller.account.id, user_id, params, Log::Audit).await
+}
+
+/// The account's security log, newest first: failed sign-ins and lockouts, replayed
+/// tokens, second-factor changes and ended sessions; `format=csv` exports it.
+#[utoipa::path(get, path = "/security-events", tag = "events", params(EventListQuery),
+    responses((status = 200, body = Vec<Event>), NotFound, AdminErrors))]
+pub async fn security_events(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<EventListQuery>,
+) -> ApiResult<Response> {
+    let user_id = params.user_id;
+    if let Some(id) = user_id {
+        state.store.user(caller.account.id, id).await?;
+    }
+    answer(&state, caller.account.id, user_id, params, Log::Security).await
 }
 
 /// One user's event log: what they did and what was done to their account.
@@ -138,5 +160,5 @@ pub async fn user_events(
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
     state.store.user(caller.account.id, id).await?;
-    answer(&state, caller.account.id, Some(id), params).await
+    answer(&state, caller.account.id, Some(id), params, Log::Audit).await
 }

@@ -7,6 +7,7 @@ mod licences;
 mod me;
 pub mod responses;
 mod roles;
+mod sessions;
 mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -49,6 +50,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::me))
         .routes(routes!(me::start_totp, me::stop_totp))
         .routes(routes!(me::confirm_totp))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(me::reset_second_factor))
+        .routes(routes!(events::security_events))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::lookup_user))
         .routes(routes!(users::batch))

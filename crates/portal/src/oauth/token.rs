@@ -15,7 +15,7 @@ use super::device::poll_device;
 use super::{invalid_grant, oauth_error, DEVICE_GRANT};
 use crate::app::AppState;
 use crate::secrets;
-use crate::store::{Actor, NewToken, RefreshUse, TokenKind, TokenOwner};
+use crate::store::{Actor, NewToken, RefreshUse, Successors, TokenKind, TokenOwner};
 
 /// The token endpoint every grant uses, and revocation.
 pub(super) fn routes() -> Router<AppState> {
@@ -35,48 +35,112 @@ pub(super) struct TokenForm {
     pub(super) device_code: Option<String>,
 }
 
+/// A new access and refresh token, not yet stored, with their hashes and expiry times.
+struct Fresh {
+    access: String,
+    access_hash: String,
+    access_expires_at: chrono::DateTime<chrono::Utc>,
+    refresh: String,
+    refresh_hash: String,
+    refresh_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Fresh {
+    fn new(state: &AppState) -> Self {
+        let ttl =
+            |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(15));
+        let now = chrono::Utc::now();
+        let access = secrets::new_token("sxa_");
+        let refresh = secrets::new_token("sxr_");
+        Fresh {
+            access_hash: secrets::hash(&access),
+            access_expires_at: now + ttl(state.config.access_token_ttl),
+            refresh_hash: secrets::hash(&refresh),
+            refresh_expires_at: now + ttl(state.config.refresh_token_ttl),
+            access,
+            refresh,
+        }
+    }
+
+    fn successors(&self) -> Successors<'_> {
+        Successors {
+            access_hash: &self.access_hash,
+            access_expires_at: self.access_expires_at,
+            refresh_hash: &self.refresh_hash,
+            refresh_expires_at: self.refresh_expires_at,
+        }
+    }
+
+    fn answer(self, state: &AppState) -> TokenAnswer {
+        TokenAnswer {
+            access_token: self.access,
+            token_type: "Bearer".to_owned(),
+            expires_in: state.config.access_token_ttl.as_secs(),
+            refresh_token: self.refresh,
+            scope: "admin".to_owned(),
+        }
+    }
+}
+
+fn cannot_issue() -> Response {
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "the portal could not issue tokens; try again",
+    )
+}
+
+/// Stores a new session's access and refresh token together and answers with them.
 pub(super) async fn issue_tokens(
     state: &AppState,
     user_id: Id,
     client_id: &str,
     family: &str,
 ) -> Result<TokenAnswer, Response> {
-    let access = secrets::new_token("sxa_");
-    let refresh = secrets::new_token("sxr_");
-    let now = chrono::Utc::now();
-    let ttl = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(15));
-    for (secret, kind, lifetime) in [
-        (&access, TokenKind::Access, state.config.access_token_ttl),
-        (&refresh, TokenKind::Refresh, state.config.refresh_token_ttl),
-    ] {
-        let hash = secrets::hash(secret);
-        let stored = state
-            .store
-            .insert_token(&NewToken {
-                hash: &hash,
-                user_id,
-                kind,
-                client_id,
-                family: Some(family),
-                expires_at: Some(now + ttl(lifetime)),
-            })
-            .await;
-        if let Err(error) = stored {
-            tracing::error!(%error, "cannot store a token");
-            return Err(oauth_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "the portal could not issue tokens; try again",
-            ));
-        }
+    let fresh = Fresh::new(state);
+    let tokens = [
+        NewToken {
+            hash: &fresh.access_hash,
+            user_id,
+            kind: TokenKind::Access,
+            client_id,
+            family: Some(family),
+            expires_at: Some(fresh.access_expires_at),
+        },
+        NewToken {
+            hash: &fresh.refresh_hash,
+            user_id,
+            kind: TokenKind::Refresh,
+            client_id,
+            family: Some(family),
+            expires_at: Some(fresh.refresh_expires_at),
+        },
+    ];
+    if let Err(error) = state.store.insert_tokens(&tokens).await {
+        tracing::error!(%error, "cannot store a token");
+        return Err(cannot_issue());
     }
-    Ok(TokenAnswer {
-        access_token: access,
-        token_type: "Bearer".to_owned(),
-        expires_in: state.config.access_token_ttl.as_secs(),
-        refresh_token: refresh,
-        scope: "admin".to_owned(),
-    })
+    Ok(fresh.answer(state))
+}
+
+/// Appends to the account's security log; a failure to record is logged, never shown to
+/// the client, whose request is answered the same either way.
+pub(crate) async fn security_event(
+    state: &AppState,
+    account: Id,
+    user_id: Option<Id>,
+    client_id: &str,
+    action: &str,
+    details: serde_json::Value,
+) {
+    let actor = Actor::system(client_id);
+    if let Err(error) = state
+        .store
+        .record_security_event(account, &actor, action, user_id, details)
+        .await
+    {
+        tracing::warn!(%error, action, "cannot record a security event");
+    }
 }
 
 fn client_ip(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
@@ -166,7 +230,7 @@ async fn exchange_code(
             None => Err(None),
             // A replayed code means it leaked: what it gave is withdrawn below.
             Some(grant) => match grant.exchanged.clone() {
-                Some(earlier) => Err(Some(earlier)),
+                Some(earlier) => Err(Some((earlier, grant.account_id, grant.user_id))),
                 None => {
                     // One try per code, whatever its outcome, so a verifier cannot be guessed.
                     grant.exchanged = Some(family.clone());
@@ -182,10 +246,19 @@ async fn exchange_code(
                 "the authorization code is unknown or expired",
             ))
         }
-        Err(Some(earlier)) => {
+        Err(Some((earlier, account, user_id))) => {
             if let Err(error) = state.store.revoke_family(&earlier).await {
                 tracing::error!(%error, "cannot revoke the tokens of a replayed code");
             }
+            security_event(
+                state,
+                account,
+                Some(user_id),
+                client_id,
+                "authorization_code.replayed",
+                serde_json::json!({"session_revoked": true}),
+            )
+            .await;
             return Err(invalid_grant(
                 "the authorization code was already used; the tokens it gave are revoked",
             ));
@@ -266,9 +339,15 @@ async fn refresh(
             "refresh_token is missing",
         )
     })?;
+    let fresh = Fresh::new(state);
     let spent = state
         .store
-        .use_refresh_token(&secrets::hash(token), client_id, chrono::Utc::now())
+        .rotate_refresh_token(
+            &secrets::hash(token),
+            client_id,
+            chrono::Utc::now(),
+            &fresh.successors(),
+        )
         .await
         .map_err(|error| {
             tracing::error!(%error, "refresh failed");
@@ -279,13 +358,20 @@ async fn refresh(
             )
         })?;
     match spent {
-        RefreshUse::Fresh(owner) => {
-            // The store already refused a token issued to another client.
-            let TokenOwner { user, family, .. } = *owner;
-            let family = family.unwrap_or_else(|| secrets::new_token(""));
-            issue_tokens(state, user.id, client_id, &family).await
+        // The store refused a token issued to another client, and stored the successors.
+        RefreshUse::Fresh(_) => Ok(fresh.answer(state)),
+        RefreshUse::Replayed { account, user_id } => {
+            security_event(
+                state,
+                account,
+                Some(user_id),
+                client_id,
+                "refresh_token.replayed",
+                serde_json::json!({"session_revoked": true}),
+            )
+            .await;
+            Err(invalid_grant("the refresh token was already used; every session from that sign-in is revoked, sign in again"))
         }
-        RefreshUse::Replayed => Err(invalid_grant("the refresh token was already used; every session from that sign-in is revoked, sign in again")),
         RefreshUse::Invalid => Err(invalid_grant("the refresh token is unknown, expired or revoked; sign in again")),
     }
 }

@@ -419,7 +419,6 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-#[async_trait]
 /// What threatens an account rather than changes it, for its administrators to read.
 /// Append-only, like the audit log.
 #[async_trait]
@@ -435,6 +434,7 @@ pub trait SecurityEventStore: Send + Sync {
     async fn security_events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>>;
 }
 
+#[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Stores tokens together: all of them or, on failure, none.
     async fn insert_tokens(&self, tokens: &[NewToken<'_>]) -> StoreResult<()>;
@@ -451,11 +451,10 @@ pub trait TokenStore: Send + Sync {
         hash: &str,
         client_id: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<RefreshUse>;
         successors: &Successors<'_>,
+    ) -> StoreResult<RefreshUse>;
     async fn delete_token(&self, hash: &str) -> StoreResult<()>;
     async fn revoke_family(&self, family: &str) -> StoreResult<()>;
-}
     /// The user's live sessions (one per sign-in, one per personal token), newest first.
     async fn sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
     /// Ends one of the user's sessions, with a security event; false when the user has
@@ -467,6 +466,7 @@ pub trait TokenStore: Send + Sync {
         user_id: Id,
         id: &str,
     ) -> StoreResult<bool>;
+}
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `sqlite::memory:`.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -1,5 +1,5 @@
-//! The administrators' audit log: appended inside each change's own transaction, read
-//! newest first.
+//! The administrators' audit log and the security log: appended inside each change's own
+//! transaction, read newest first, never changed or deleted (the database refuses it).
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -8,7 +8,23 @@ use sxadmin_core::{Event, Id};
 
 use super::users::fetch_user;
 use super::{from_millis, millis, SqliteStore};
-use crate::store::{Actor, EventQuery, EventStore, StoreResult};
+use crate::store::{Actor, EventQuery, EventStore, SecurityEventStore, StoreResult};
+
+/// The two append-only logs, which share their columns.
+#[derive(Clone, Copy)]
+enum Log {
+    Audit,
+    Security,
+}
+
+impl Log {
+    fn table(self) -> &'static str {
+        match self {
+            Log::Audit => "events",
+            Log::Security => "security_events",
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -46,10 +62,51 @@ pub(super) async fn insert_event(
     target: Option<&str>,
     details: serde_json::Value,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO events (account_id, at, actor_id, actor_email, action, target_user_id, target, client, details) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    append(conn, Log::Audit, account, actor, action, target_user_id, target, details).await
+}
+
+/// Appends to the security log; the target's address is looked up in the same transaction.
+pub(super) async fn insert_security_event(
+    conn: &mut SqliteConnection,
+    account: Id,
+    actor: &Actor,
+    action: &str,
+    target_user_id: Option<Id>,
+    details: serde_json::Value,
+) -> StoreResult<()> {
+    let target = match target_user_id {
+        Some(id) => fetch_user(conn, account, id).await.ok().map(|u| u.email),
+        None => None,
+    };
+    append(
+        conn,
+        Log::Security,
+        account,
+        actor,
+        action,
+        target_user_id,
+        target.as_deref(),
+        details,
     )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append(
+    conn: &mut SqliteConnection,
+    log: Log,
+    account: Id,
+    actor: &Actor,
+    action: &str,
+    target_user_id: Option<Id>,
+    target: Option<&str>,
+    details: serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO {} (account_id, at, actor_id, actor_email, action, target_user_id, target, client, details) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        log.table()
+    ))
     .bind(account)
     .bind(millis(Utc::now()))
     .bind(actor.user_id)
@@ -64,28 +121,11 @@ pub(super) async fn insert_event(
     Ok(())
 }
 
-/// Deletes the activity log of a licence's previous holder, as the portal does when a
-/// licence is removed from or transferred away from a user.
-pub(super) async fn delete_holder_logs(
-    conn: &mut SqliteConnection,
-    account: Id,
-    user: Id,
-) -> StoreResult<u64> {
-    Ok(
-        sqlx::query("DELETE FROM events WHERE account_id = ? AND actor_id = ?")
-            .bind(account)
-            .bind(user)
-            .execute(conn)
-            .await?
-            .rows_affected(),
-    )
-}
-
-#[async_trait]
-impl EventStore for SqliteStore {
-    async fn events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>> {
-        let mut sql = String::from(
-            "SELECT id, at, actor_email, action, target_user_id, target, client, details FROM events WHERE account_id = ?1",
+impl SqliteStore {
+    async fn read_log(&self, log: Log, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>> {
+        let mut sql = format!(
+            "SELECT id, at, actor_email, action, target_user_id, target, client, details FROM {} WHERE account_id = ?1",
+            log.table()
         );
         if query.user_id.is_some() {
             sql.push_str(" AND (target_user_id = ?2 OR actor_id = ?2)");
@@ -106,6 +146,33 @@ impl EventStore for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(Event::from).collect())
+    }
+}
+
+#[async_trait]
+impl SecurityEventStore for SqliteStore {
+    async fn record_security_event(
+        &self,
+        account: Id,
+        actor: &Actor,
+        action: &str,
+        target_user_id: Option<Id>,
+        details: serde_json::Value,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        insert_security_event(&mut tx, account, actor, action, target_user_id, details).await?;
+        tx.commit().await
+    }
+
+    async fn security_events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>> {
+        self.read_log(Log::Security, account, query).await
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn events(&self, account: Id, query: &EventQuery) -> StoreResult<Vec<Event>> {
+        self.read_log(Log::Audit, account, query).await
     }
 
     async fn record_event(

@@ -12,6 +12,7 @@ mod domains;
 mod events;
 mod licences;
 mod roles;
+mod second_factor;
 mod tokens;
 mod users;
 
@@ -25,10 +26,13 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::{StoreError, StoreResult};
+use crate::secrets::SecretBox;
 
 pub struct SqliteStore {
     pool: SqlitePool,
     write: Mutex<()>,
+    /// Seals the second-factor secrets; its key is kept beside the database, not in it.
+    sealer: SecretBox,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -52,10 +56,21 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore {
+        let sealer = match database_file(url) {
+            Some(file) if !in_memory => {
+                let mut key_file = file.into_os_string();
+                key_file.push(".key");
+                SecretBox::load(std::path::Path::new(&key_file))?
+            }
+            _ => SecretBox::ephemeral(),
+        };
+        let store = SqliteStore {
             pool,
             write: Mutex::new(()),
-        })
+            sealer,
+        };
+        store.seal_plain_secrets().await?;
+        Ok(store)
     }
 
     /// Begins a write transaction as the only writer. Dropping it without
@@ -95,6 +110,15 @@ impl DerefMut for WriteTx<'_> {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
+}
+
+/// The file a `sqlite:` URL names, without its query.
+fn database_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty()).then(|| std::path::PathBuf::from(path))
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {

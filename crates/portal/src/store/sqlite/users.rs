@@ -436,28 +436,4 @@ impl UserStore for SqliteStore {
         tx.commit().await?;
         Ok(user)
     }
-
-    async fn set_totp(
-        &self,
-        user_id: Id,
-        pending: Option<&str>,
-        active: Option<&str>,
-    ) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE users SET totp_pending = ?, totp_secret = ? WHERE id = ?")
-            .bind(pending)
-            .bind(active)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    }
-
-    async fn totp_secrets(&self, user_id: Id) -> StoreResult<(Option<String>, Option<String>)> {
-        sqlx::query_as("SELECT totp_pending, totp_secret FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("user"))
-    }
 }

@@ -244,6 +244,7 @@ impl<T> Store for T where
 pub trait AccountStore: Send + Sync {
     async fn create_account(&self, name: &str) -> StoreResult<Account>;
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>>;
+    async fn account(&self, id: Id) -> StoreResult<Option<Account>>;
 }
 
 #[async_trait]

@@ -174,6 +174,24 @@ test("licences: an explanation when a tier has too few, assign, then transfer", 
   await app.screenshot("licences");
 });
 
+test("licences: a change for many users says which users it failed for, and why", async () => {
+  // Three users hold a licence and two Pro licences are free: one of the three must fail.
+  const holders = ["liam.cote@demo.example", "marc.pelletier@demo.example", "sofia.nguyen@demo.example"];
+  // The transfer cleared the selection.
+  for (const email of holders) await app.click(`#licence-users [data-email="${email}"] input`);
+  await app.select("#licence-tier", "pro");
+  await app.click("#change-licence");
+  await app.waitForText("#licence-notice", "2 users now have a Pro licence");
+  await app.waitForText("#licence-notice", "1 user was left as they were");
+  const failed = await app.script(
+    `return [...document.querySelectorAll("#licence-failures li")].map((li) => li.textContent)`);
+  assert.equal(failed.length, 1);
+  const [email, reason] = failed[0].split(": ");
+  assert.ok(holders.includes(email), `${email} is one of the selected users`);
+  assert.ok(reason && reason.length > 10, `the portal's reason is shown: ${failed[0]}`);
+  await app.screenshot("licence-failures");
+});
+
 test("the event log of a user shows the licence they received", async () => {
   await app.click('[data-screen="users"]');
   await app.type("#user-search", "liam");

@@ -1,12 +1,12 @@
 //! The portal as one axum application: state, router and server start-up. `router` is a
 //! plain function so tests and the CLI build exactly the same application.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -14,10 +14,12 @@ use axum::Router;
 use sxadmin_core::ErrorCode;
 use tokio::net::TcpListener;
 
+use crate::auth::Authentication;
 use crate::config::PortalConfig;
 use crate::error::ApiError;
 use crate::mailer::Outbox;
-use crate::oauth::SignInState;
+use crate::oauth::{SignInSizes, SignInState};
+use crate::request_guard::{AllowedHosts, ClientAddress};
 use crate::store::Store;
 use crate::throttle::{FailureCounter, RateLimiter};
 
@@ -30,7 +32,12 @@ pub struct Inner {
     pub config: PortalConfig,
     /// The portal's own base URL, without a trailing slash (the OAuth issuer).
     pub issuer: String,
+    /// The `Host` values requests may carry.
+    pub hosts: AllowedHosts,
+    /// API requests per signed-in user, and per client address before authentication.
     pub api_limiter: RateLimiter,
+    /// Requests to the sign-in pages and OAuth endpoints per client address.
+    pub sign_in_limiter: RateLimiter,
     pub failures: FailureCounter,
     pub outbox: Outbox,
     pub sign_in: SignInState,
@@ -49,20 +56,54 @@ impl Deref for AppState {
     }
 }
 
+/// How many entries each in-memory map holds, for tests and measurements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUse {
+    pub sign_in: SignInSizes,
+    pub api_buckets: usize,
+    pub sign_in_buckets: usize,
+    pub failure_accounts: usize,
+}
+
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: PortalConfig, issuer: String) -> Self {
+    /// The state of a portal listening on `listen`; its issuer is the configured public URL
+    /// or the listener's own address.
+    pub fn new(store: Arc<dyn Store>, config: PortalConfig, listen: SocketAddr) -> Self {
+        let issuer = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
         AppState(Arc::new(Inner {
-            api_limiter: RateLimiter::new(config.api_rate),
+            hosts: AllowedHosts::new(&issuer, listen),
+            api_limiter: RateLimiter::with_cap(config.api_rate, config.caps.buckets),
+            sign_in_limiter: RateLimiter::with_cap(config.sign_in_rate, config.caps.buckets),
             failures: FailureCounter::new(config.failed_sign_ins_per_hour),
             outbox: Outbox {
                 folder: config.outbox.clone(),
                 print: config.print_codes,
             },
-            sign_in: SignInState::default(),
+            sign_in: SignInState::new(config.caps),
             issuer: issuer.trim_end_matches('/').to_owned(),
             store,
             config,
         }))
+    }
+
+    pub fn memory(&self) -> MemoryUse {
+        MemoryUse {
+            sign_in: self.sign_in.sizes(),
+            api_buckets: self.api_limiter.len(),
+            sign_in_buckets: self.sign_in_limiter.len(),
+            failure_accounts: self.failures.len(),
+        }
+    }
+
+    /// Removes whatever has expired from every in-memory map.
+    pub fn sweep(&self, now: Instant) {
+        self.sign_in.sweep(now, &self.config);
+        self.api_limiter.sweep(now);
+        self.sign_in_limiter.sweep(now);
+        self.failures.sweep(now);
     }
 }
 
@@ -86,6 +127,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::oauth::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::oauth::guard_sign_in_routes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::request_guard::check_host,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             8 * 1024 * 1024,
@@ -107,18 +156,28 @@ async fn method_not_allowed() -> Response {
     response
 }
 
-async fn limit_api_rate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let key = match request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(value) => format!("token:{}", crate::secrets::hash(value)),
-        None => match request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            Some(ConnectInfo(addr)) => format!("ip:{}", addr.ip()),
-            None => "anonymous".to_owned(),
-        },
+/// Authenticates the request once, then counts it against the signed-in user, however their
+/// tokens or the spelling of `Bearer` vary; requests without a valid token count against
+/// their client address. The outcome goes along with the request so that the route's
+/// [`crate::auth::Caller`] does not look the token up again.
+async fn limit_api_rate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let authentication = crate::auth::authenticate(&state, request.headers()).await;
+    let key = match &authentication {
+        Authentication::Caller(caller) => format!("user:{}", caller.user.id),
+        Authentication::Anonymous | Authentication::Refused | Authentication::Unavailable => {
+            let address = request
+                .extensions()
+                .get::<ClientAddress>()
+                .copied()
+                .unwrap_or(ClientAddress(IpAddr::from([0, 0, 0, 0])));
+            format!("address:{}", address.limit_key())
+        }
     };
+    request.extensions_mut().insert(authentication);
     if let Err(seconds) = state.api_limiter.check(&key, Instant::now()) {
         return ApiError::rate_limited(
             seconds,
@@ -155,21 +214,21 @@ pub struct RunningPortal {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Serves the portal on `listener` in a background task. The issuer URL is the configured
-/// public URL or the listener's own address.
+/// Serves the portal on `listener` in a background task, with the timer that empties its
+/// in-memory maps of what has expired. The issuer URL is the configured public URL or the
+/// listener's own address.
 pub async fn start(
     listener: TcpListener,
     store: Arc<dyn Store>,
     config: PortalConfig,
 ) -> std::io::Result<RunningPortal> {
     let addr = listener.local_addr()?;
-    let url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState::new(store, config, url.clone());
+    let state = AppState::new(store, config, addr);
     let app = router(state.clone());
+    let sweeper = AbortOnDrop(tokio::spawn(sweep_until_stopped(Arc::downgrade(&state.0))));
     let task = tokio::spawn(async move {
+        // The timer lives as long as this task: stopped with it, or when it is aborted.
+        let _sweeper = sweeper;
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -182,4 +241,29 @@ pub async fn start(
         state,
         task,
     })
+}
+
+/// Sweeps the state's maps every `sweep_interval` for as long as the portal exists.
+async fn sweep_until_stopped(state: Weak<Inner>) {
+    let Some(interval) = state.upgrade().map(|s| s.config.sweep_interval) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(interval.max(std::time::Duration::from_millis(10)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(inner) = state.upgrade() else {
+            return;
+        };
+        AppState(inner).sweep(Instant::now());
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

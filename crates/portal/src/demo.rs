@@ -224,6 +224,11 @@ impl DemoServer {
         &self.store
     }
 
+    /// The running portal's state: how full its in-memory maps are, and their sweep.
+    pub fn state(&self) -> &crate::app::AppState {
+        &self.running.state
+    }
+
     /// A new personal API token of the demo administrator. The demo has no mailbox to
     /// receive a one-time code, so whoever owns its database issues the token itself.
     pub async fn admin_token(&self) -> Result<String, DemoError> {

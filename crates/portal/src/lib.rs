@@ -11,13 +11,14 @@ pub mod domains;
 pub mod error;
 pub mod mailer;
 pub mod oauth;
+pub mod request_guard;
 pub mod secrets;
 pub mod store;
 pub mod throttle;
 pub mod totp;
 
-pub use app::{router, start, AppState, RunningPortal};
-pub use config::{PortalConfig, RateLimit};
+pub use app::{router, start, AppState, MemoryUse, RunningPortal};
+pub use config::{MemoryCaps, PortalConfig, RateLimit};
 pub use demo::{DemoError, DemoServer};
 pub use store::{open, Store, StoreError};
 

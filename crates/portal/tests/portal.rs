@@ -15,8 +15,12 @@ mod audit;
 mod demo;
 #[path = "portal/domains.rs"]
 mod domains;
+#[path = "portal/dos_attacks.rs"]
+mod dos_attacks;
 #[path = "portal/events.rs"]
 mod events;
+#[path = "portal/flood.rs"]
+mod flood;
 #[path = "portal/licences.rs"]
 mod licences;
 #[path = "portal/oauth.rs"]

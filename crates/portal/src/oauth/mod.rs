@@ -4,13 +4,17 @@
 //! (RFC 7009) and metadata (RFC 8414). People sign in on the portal's own pages with an
 //! e-mailed one-time code and, if they enrolled one, an authenticator code.
 
+mod binding;
 mod device;
+mod flow;
+mod guard;
+mod limits;
 mod pages;
 mod sign_in;
 mod token;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -22,17 +26,178 @@ use serde::Serialize;
 use sxadmin_core::{Id, OAuthErrorAnswer};
 
 use crate::app::AppState;
+use crate::config::{MemoryCaps, PortalConfig};
+
+pub use guard::guard_sign_in_routes;
+pub use limits::SignInLimits;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// How long an exchanged code is remembered after it expired, to detect its replay.
+pub(crate) const REPLAY_MEMORY: Duration = Duration::from_secs(600);
+
 /// Sign-ins in progress. They live minutes, so they are kept in memory: a restart only asks
-/// people who were midway to start again.
-#[derive(Debug, Default)]
+/// people who were midway to start again. Each map is capped ([`Capped`]) and swept of
+/// expired entries on the portal's timer ([`SignInState::sweep`]).
+#[derive(Debug)]
 pub struct SignInState {
-    flows: Mutex<HashMap<String, Flow>>,
-    codes: Mutex<HashMap<String, AuthorizationCode>>,
-    devices: Mutex<HashMap<String, Device>>,
+    flows: Capped<Flow>,
+    codes: Capped<AuthorizationCode>,
+    devices: Capped<Device>,
+    /// Codes sent and wrong codes, per address and per client address.
+    counters: limits::SignInCounters,
 }
+
+impl Default for SignInState {
+    fn default() -> Self {
+        Self::new(MemoryCaps::default())
+    }
+}
+
+/// How many entries each map holds, for tests and measurements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SignInSizes {
+    pub flows: usize,
+    pub codes: usize,
+    pub devices: usize,
+}
+
+impl SignInState {
+    pub fn new(caps: MemoryCaps) -> Self {
+        SignInState {
+            flows: Capped::new(caps.flows),
+            codes: Capped::new(caps.codes),
+            devices: Capped::new(caps.devices),
+            counters: limits::SignInCounters::default(),
+        }
+    }
+
+    /// Removes what has expired: sign-ins past their lifetime, codes past their replay
+    /// memory, device codes past their lifetime.
+    pub fn sweep(&self, now: Instant, config: &PortalConfig) {
+        let ttl = config.sign_in_ttl;
+        if let Ok(mut flows) = self.flows.lock() {
+            flows.retain(|_, f| now.saturating_duration_since(f.started) < ttl);
+        }
+        if let Ok(mut codes) = self.codes.lock() {
+            codes.retain(|_, c| c.expires + REPLAY_MEMORY > now);
+        }
+        if let Ok(mut devices) = self.devices.lock() {
+            devices.retain(|_, d| d.expires > now);
+        }
+    }
+
+    pub fn sizes(&self) -> SignInSizes {
+        SignInSizes {
+            flows: self.flows.len(),
+            codes: self.codes.len(),
+            devices: self.devices.len(),
+        }
+    }
+}
+
+/// A map that refuses new keys once it holds `cap` entries.
+///
+/// When it is full, a new entry is refused (the page answers 503 with `Retry-After`) rather
+/// than making room by evicting an older one: eviction would let anyone who opens sign-ins
+/// fast enough push out the half-finished sign-ins of real people, who would then fail for
+/// no reason they can see. Refusal delays new sign-ins while a flood lasts and breaks none
+/// in progress; the per-address rate limit on the sign-in routes means one address cannot
+/// fill a map within an entry's lifetime, and the timer frees room as entries expire.
+#[derive(Debug)]
+pub(crate) struct Capped<V> {
+    cap: usize,
+    map: Mutex<HashMap<String, V>>,
+}
+
+/// The map was full: the entry was not stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Full;
+
+impl<V> Capped<V> {
+    fn new(cap: usize) -> Self {
+        Capped {
+            cap: cap.max(1),
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> Result<CappedGuard<'_, V>, Full> {
+        match self.map.lock() {
+            Ok(map) => Ok(CappedGuard { cap: self.cap, map }),
+            Err(_) => Err(Full),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+/// The locked map: reads as a `HashMap`, but every insertion goes through the cap.
+pub(crate) struct CappedGuard<'a, V> {
+    cap: usize,
+    map: MutexGuard<'a, HashMap<String, V>>,
+}
+
+impl<V> std::ops::Deref for CappedGuard<'_, V> {
+    type Target = HashMap<String, V>;
+    fn deref(&self) -> &HashMap<String, V> {
+        &self.map
+    }
+}
+
+impl<V> CappedGuard<'_, V> {
+    /// Stores `value`, replacing the entry of `key` if there is one; a new key is refused
+    /// when the map is full.
+    pub(crate) fn insert(&mut self, key: String, value: V) -> Result<Option<V>, Full> {
+        if self.map.len() >= self.cap && !self.map.contains_key(&key) {
+            return Err(Full);
+        }
+        Ok(self.map.insert(key, value))
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    pub(crate) fn remove(&mut self, key: &str) -> Option<V> {
+        self.map.remove(key)
+    }
+
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&String, &mut V) -> bool) {
+        self.map.retain(keep);
+    }
+}
+
+/// The answer of a sign-in page when a map is full: try again shortly.
+fn busy_page() -> Response {
+    let mut response = pages::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The portal is busy",
+        "Too many sign-ins are in progress right now. Wait a minute and try again.",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(BUSY_RETRY));
+    response
+}
+
+/// The answer of an OAuth endpoint when a map is full.
+fn busy_oauth() -> Response {
+    let mut response = oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "too many sign-ins are in progress; try again in a minute",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(BUSY_RETRY));
+    response
+}
+
+/// Seconds a refused sign-in is asked to wait: about two sweeps of the timer.
+const BUSY_RETRY: u64 = 60;
 
 #[derive(Clone, Debug)]
 enum Purpose {
@@ -44,13 +209,21 @@ enum Purpose {
     },
     Device {
         device_key: String,
+        /// What the confirmation and the e-mail show: who asks, and the code it displays.
+        client_id: String,
+        user_code: String,
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// The steps of a sign-in, in the only order they are taken: a flow never goes back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
+    /// A device sign-in waits for the person to confirm the application and code.
+    Confirm,
     Email,
     Code,
+    /// The address belongs to several accounts: the person chooses one.
+    Account,
     SecondFactor,
 }
 
@@ -60,7 +233,11 @@ struct Flow {
     started: Instant,
     stage: Stage,
     email: String,
-    /// (account, user) when the address belongs to an active user.
+    /// Hash of the flow cookie of the browser that started the sign-in.
+    browser: String,
+    /// (account, user) of every active user with the address, oldest account first.
+    users: Vec<(Id, Id)>,
+    /// The one signing in, once known.
     user: Option<(Id, Id)>,
     code_hash: Option<String>,
     attempts: u32,

@@ -72,41 +72,101 @@ impl DemoPortal {
 
     /// Signs the demo administrator in on the pages that follow `email_page` (the e-mail
     /// form) and returns the last page the browser shows.
-    pub async fn sign_in_on_pages(&self, http: &reqwest::Client, email_page: &str) -> String {
-        let flow = form_field(email_page, "flow");
-        let page = text(
-            http.post(format!("{}/signin/email", self.url))
-                .form(&[
+    pub async fn sign_in_on_pages(
+        &self,
+        http: &reqwest::Client,
+        email_page: &SignInPage,
+    ) -> String {
+        let flow = form_field(&email_page.html, "flow");
+        let page = self
+            .post(
+                http,
+                email_page,
+                "/signin/email",
+                &[
                     ("flow", flow.as_str()),
                     ("email", sxadmin_portal::demo::DEMO_ADMIN),
-                ])
-                .send()
-                .await,
-        )
-        .await;
+                ],
+            )
+            .await;
         assert!(page.contains("/signin/code"), "{page}");
         let code = self.latest_code();
-        text(
-            http.post(format!("{}/signin/code", self.url))
-                .form(&[("flow", flow.as_str()), ("code", code.as_str())])
-                .send()
-                .await,
+        self.post(
+            http,
+            email_page,
+            "/signin/code",
+            &[("flow", flow.as_str()), ("code", code.as_str())],
         )
         .await
     }
 
-    /// Approves a device sign-in with `user_code`, as on another machine's browser.
+    /// Approves a device sign-in with `user_code`, as on another machine's browser: the
+    /// code, the confirmation that it is the device's, then the sign-in.
     pub async fn approve_device(&self, user_code: &str) {
         let http = reqwest::Client::new();
-        let email_page = text(
+        let confirm = SignInPage::read(
             http.post(format!("{}/device", self.url))
+                .header("origin", &self.url)
                 .form(&[("user_code", user_code)])
                 .send()
                 .await,
         )
         .await;
+        assert!(confirm.html.contains(user_code), "{}", confirm.html);
+        let flow = form_field(&confirm.html, "flow");
+        let email_page = SignInPage {
+            html: self
+                .post(
+                    &http,
+                    &confirm,
+                    "/device/confirm",
+                    &[("flow", flow.as_str()), ("answer", "confirm")],
+                )
+                .await,
+            cookie: confirm.cookie.clone(),
+        };
         let done = self.sign_in_on_pages(&http, &email_page).await;
         assert!(done.contains("You are signed in"), "{done}");
+    }
+
+    /// Posts a form of the portal's pages as the browser that holds `page` does: from the
+    /// portal's origin, with the flow cookie the portal set.
+    async fn post(
+        &self,
+        http: &reqwest::Client,
+        page: &SignInPage,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let mut request = http
+            .post(format!("{}{path}", self.url))
+            .header("origin", &self.url)
+            .form(fields);
+        if let Some(cookie) = &page.cookie {
+            request = request.header("cookie", cookie);
+        }
+        text(request.send().await).await
+    }
+}
+
+/// A sign-in page as the browser holds it: its HTML and the flow cookie set with it.
+pub struct SignInPage {
+    pub html: String,
+    /// `name=value` of the cookie, as a browser sends it back.
+    pub cookie: Option<String>,
+}
+
+impl SignInPage {
+    pub async fn read(response: reqwest::Result<reqwest::Response>) -> SignInPage {
+        let response = response.expect("the portal answers");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        let html = response.text().await.expect("the page reads");
+        SignInPage { html, cookie }
     }
 }
 

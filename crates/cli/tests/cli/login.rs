@@ -13,6 +13,7 @@ use sxadmin_client::secrets::{Keychain, SecretStore};
 use sxadmin_client::session::secret_name;
 use sxadmin_client::PortalUrl;
 use sxadmin_portal::PortalConfig;
+use sxadmin_tests::portal::SignInPage;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::harness::Portal;
@@ -111,14 +112,7 @@ async fn browser_login_receives_the_code_on_a_loopback_redirect() {
     );
 
     let http = reqwest::Client::new();
-    let email_page = http
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let email_page = SignInPage::read(http.get(&authorize).send().await).await;
     // The code page redirects to the command's loopback listener, which answers.
     let landing = portal.demo.sign_in_on_pages(&http, &email_page).await;
     assert!(landing.contains("Signed in to SX Admin"), "{landing}");

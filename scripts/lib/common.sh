@@ -103,6 +103,30 @@ ensure_npm_packages() {
     fi
 }
 
+# A PyPI package, installed once into a virtual environment of the project's own (Debian's
+# Python refuses system-wide pip installs), whose commands are then on PATH. "$1" is the
+# requirement (name==version), "$2" the command it provides.
+PYTHON_ENV="${PYTHON_ENV:-$HOME/.cache/sxadmin/python}"
+ensure_pip_package() {
+    local requirement="$1" command="$2"
+    if [ ! -x "$PYTHON_ENV/bin/python" ]; then
+        command -v python3 >/dev/null 2>&1 || ensure_apt python3
+        if ! python3 -m venv "$PYTHON_ENV" >/dev/null 2>&1; then
+            rm -rf "$PYTHON_ENV"
+            ensure_apt python3-venv
+            python3 -m venv "$PYTHON_ENV"
+        fi
+    fi
+    export PATH="$PYTHON_ENV/bin:$PATH"
+    # `pip freeze` spells an installed package as name==version, like the requirement.
+    local installed
+    installed="$("$PYTHON_ENV/bin/python" -m pip freeze 2>/dev/null || true)"
+    if [ ! -x "$PYTHON_ENV/bin/$command" ] || ! grep -qixF "$requirement" <<<"$installed"; then
+        say "installing $requirement from PyPI"
+        "$PYTHON_ENV/bin/python" -m pip install --quiet --disable-pip-version-check "$requirement"
+    fi
+}
+
 # Runs "$@" inside a private D-Bus session with an unlocked gnome-keyring, so tests store
 # real secrets in a real Secret Service without touching the user's own keychain.
 with_test_keychain() {

@@ -111,10 +111,26 @@ pub struct User {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
+    /// At most 254 characters (RFC 5321); surrounding spaces are trimmed.
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub email: String,
+    /// At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x1F\x7F-\x9F]{0,200}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub first_name: String,
+    /// At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x1F\x7F-\x9F]{0,200}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub last_name: String,
     #[serde(default)]
     pub language: Option<Language>,
@@ -127,9 +143,23 @@ pub struct NewUser {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserChanges {
+    /// At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x1F\x7F-\x9F]{0,200}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub first_name: Option<String>,
+    /// At most 200 characters (`rules::MAX_NAME_CHARS`) on one line, once surrounding spaces are trimmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x1F\x7F-\x9F]{0,200}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
@@ -167,6 +197,8 @@ pub struct UserPage {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchRequest {
+    /// At most 1,000 (`rules::MAX_BATCH_ITEMS`).
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub items: Vec<BatchItem>,
 }
 
@@ -174,6 +206,8 @@ pub struct BatchRequest {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchItem {
+    /// 1 to 200 bytes; an item whose key is longer is refused in its own result.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub idempotency_key: String,
     #[serde(flatten)]
     pub operation: BatchOperation,
@@ -187,6 +221,7 @@ pub enum BatchOperation {
     Create(NewUser),
     /// Updates the user with this e-mail address (case-insensitive).
     Update {
+        #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
         email: String,
         #[serde(flatten)]
         changes: UserChanges,

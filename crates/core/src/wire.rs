@@ -88,8 +88,16 @@ where
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DomainRequest {
-    /// A domain name such as `company.com`; internationalised names are accepted.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 253))]
+    /// A domain name such as `company.com`; internationalised names are accepted (the
+    /// pattern describes their ASCII form). At most 243 characters: with `postmaster@`
+    /// before it, it still fits the 254 of an address.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 243,
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub name: String,
 }
 
@@ -98,7 +106,14 @@ pub struct DomainRequest {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRoleGroup {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    /// 1 to 100 characters (`rules::MAX_ROLE_GROUP_NAME_CHARS`) on one line, once
+    /// surrounding spaces are trimmed.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]{0,99}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
     pub permissions: Vec<Permission>,
@@ -146,8 +161,9 @@ pub struct UserListQuery {
     /// `asc` (default) or `desc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]+$"))]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,9 +199,12 @@ pub enum EventFormat {
 pub struct EventListQuery {
     /// Start, as `YYYY-MM-DD` or an RFC 3339 time (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = date_or_time))]
     pub from: Option<String>,
-    /// End, as `YYYY-MM-DD` (the whole day) or an RFC 3339 time (inclusive).
+    /// End, as `YYYY-MM-DD` (the whole day) or an RFC 3339 time (inclusive). A range that
+    /// ends before it starts holds no events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = date_or_time))]
     pub to: Option<String>,
     /// At most this many of the newest events (default 1000, at most 100000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,6 +216,25 @@ pub struct EventListQuery {
     /// Only events by or about this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Id>,
+}
+
+/// The event-log bounds' schema: a calendar date or an RFC 3339 time, either accepted.
+#[cfg(feature = "openapi")]
+fn date_or_time() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(string(KnownFormat::Date))
+            .item(string(KnownFormat::DateTime))
+            .build(),
+    )
 }
 
 /// RFC 6749 §5.1 answer of the token endpoint. Its `Debug` hides the tokens, so that a

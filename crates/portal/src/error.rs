@@ -141,10 +141,54 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-/// `axum::Json` whose rejections are API errors instead of plain text.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` whose rejections are API errors instead of plain text, and which reads a
+/// whole number written with a fraction (`3.0`) as the integer it is: JSON does not tell
+/// the two apart, and neither does the schema the OpenAPI document promises.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(mut value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        whole_numbers_as_integers(&mut value);
+        // Read through axum's parser again, whose refusals name the field at fault.
+        let text = serde_json::to_vec(&value).map_err(|error| {
+            ApiError::invalid(format!("The request body is not valid JSON: {error}"))
+        })?;
+        Ok(Json(axum::Json::<T>::from_bytes(&text)?.0))
+    }
+}
+
+/// Rewrites every float with no fractional part that an `i64` holds exactly as that
+/// integer.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    /// Beyond 2^53 a float no longer spells one integer.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        serde_json::Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64() {
+                if float.fract() == 0.0 && float.abs() <= EXACT {
+                    // Exact by the bound above.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = float as i64;
+                    *value = serde_json::Value::from(whole);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(whole_numbers_as_integers)
+        }
+        _ => {}
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -11,6 +11,8 @@ mod harness;
 mod access;
 #[path = "portal/audit.rs"]
 mod audit;
+#[path = "portal/contract.rs"]
+mod contract;
 #[path = "portal/demo.rs"]
 mod demo;
 #[path = "portal/domains.rs"]

@@ -29,9 +29,11 @@ pub async fn request(
 ) -> ApiResult<(StatusCode, Json<Domain>)> {
     let name = rules::normalize_domain(&body.name)?;
     if sxadmin_core::public_domains::is_public_mail_domain(&name) {
-        return Err(ApiError::invalid(format!(
-            "name: {name} is a public mail provider; its addresses can be added without approval."
-        )));
+        // Well formed, but there is nothing to approve.
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("name: {name} is a public mail provider; its addresses can be added without approval."),
+        ));
     }
     let token = crate::secrets::new_token("");
     let domain = state

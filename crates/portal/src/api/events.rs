@@ -54,13 +54,6 @@ async fn answer(
         .as_deref()
         .map(|t| parse_time("to", t, true))
         .transpose()?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            return Err(ApiError::invalid(
-                "from: the start of the range is after its end.",
-            ));
-        }
-    }
     let limit = rules::check_event_limit(params.limit)?;
     let query = EventQuery {
         user_id,
@@ -119,9 +112,15 @@ fn csv_response(events: &[Event]) -> Response {
         .into_response()
 }
 
-/// The account's event log, newest first; `format=csv` exports it.
+/// The account's event log, newest first; `format=csv` exports it. A range that ends before
+/// it starts holds no events.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventListQuery),
-    responses((status = 200, body = Vec<Event>), AdminErrors))]
+    responses(
+        (status = 200, description = "The events, newest first", content(
+            (Vec<Event> = "application/json"),
+            (String = "text/csv")
+        )),
+        NotFound, AdminErrors))]
 pub async fn account_events(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -152,7 +151,12 @@ pub async fn security_events(
 
 /// One user's event log: what they did and what was done to their account.
 #[utoipa::path(get, path = "/users/{id}/events", tag = "events", params(("id" = i64, Path), EventListQuery),
-    responses((status = 200, body = Vec<Event>), NotFound, AdminErrors))]
+    responses(
+        (status = 200, description = "The events, newest first", content(
+            (Vec<Event> = "application/json"),
+            (String = "text/csv")
+        )),
+        NotFound, AdminErrors))]
 pub async fn user_events(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -29,7 +29,15 @@ use crate::app::AppState;
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(sxadmin_core::ErrorBody, sxadmin_core::ErrorCode))
+    // Schemas that only query parameters name: no body refers to them, so they are listed
+    // here or their references would dangle.
+    components(schemas(
+        sxadmin_core::ErrorBody,
+        sxadmin_core::ErrorCode,
+        sxadmin_core::UserSort,
+        sxadmin_core::SortOrder,
+        sxadmin_core::EventFormat
+    ))
 )]
 struct ApiDoc;
 

@@ -52,3 +52,9 @@ pub struct Conflict(pub ErrorBody);
 #[derive(Debug, IntoResponses)]
 #[response(status = 422)]
 pub struct Unprocessable(pub ErrorBody);
+
+/// The second-factor code is well formed but proves nothing: it does not match, or it was
+/// already used (`forbidden`).
+#[derive(Debug, IntoResponses)]
+#[response(status = 403)]
+pub struct CodeRefused(pub ErrorBody);

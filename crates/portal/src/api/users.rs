@@ -5,10 +5,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sxadmin_core::rules::{self, MAX_BATCH_ITEMS};
 use sxadmin_core::{
-    BatchRequest, BatchResponse, Id, NewUser, SetRole, SortOrder, User, UserChanges, UserListQuery,
-    UserPage, UserSort,
+    BatchRequest, BatchResponse, ErrorCode, Id, NewUser, SetRole, SortOrder, User, UserChanges,
+    UserListQuery, UserLookup, UserPage, UserSort,
 };
-use utoipa::IntoParams;
 
 use super::responses::{AdminErrors, Conflict, NotFound, Unprocessable};
 use crate::app::AppState;
@@ -25,10 +24,13 @@ struct Cursor {
     i: Id,
 }
 
+/// A cursor names a page of one listing; one this portal did not hand out for the same
+/// sort and order names no page, and is answered like any other missing thing.
 fn decode_cursor(text: &str, sort: UserSort, descending: bool) -> ApiResult<(SortKey, Id)> {
     let invalid = || {
-        ApiError::invalid(
-            "cursor: pass back the next_cursor of a page of the same sort and order, unchanged.",
+        ApiError::new(
+            ErrorCode::NotFound,
+            "cursor: no such page; pass back the next_cursor of a page of the same sort and order, unchanged.",
         )
     };
     let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
@@ -51,7 +53,7 @@ fn encode_cursor(sort: UserSort, descending: bool, key: SortKey, id: Id) -> Stri
 
 /// Lists the account's users a page at a time, sorted, optionally filtered by a search.
 #[utoipa::path(get, path = "/users", tag = "users", params(UserListQuery),
-    responses((status = 200, body = UserPage), AdminErrors))]
+    responses((status = 200, body = UserPage), NotFound, AdminErrors))]
 pub async fn list_users(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -102,20 +104,13 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LookupParams {
-    /// The e-mail address, in any case.
-    email: String,
-}
-
 /// Finds a user by e-mail address.
-#[utoipa::path(get, path = "/users/lookup", tag = "users", params(LookupParams),
+#[utoipa::path(get, path = "/users/lookup", tag = "users", params(UserLookup),
     responses((status = 200, body = User), NotFound, AdminErrors))]
 pub async fn lookup_user(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    Query(params): Query<LookupParams>,
+    Query(params): Query<UserLookup>,
 ) -> ApiResult<Json<User>> {
     state
         .store

@@ -89,14 +89,15 @@ async fn public_duplicate_and_malformed_domains_are_refused() {
     let portal = Portal::start().await;
     let admin = &portal.admin;
 
+    // Well formed, so not `invalid_input`: there is just nothing to approve.
     portal
         .post(admin, "/domains", json!({"name": "gmail.com"}))
         .await
-        .expect_error(StatusCode::BAD_REQUEST, "invalid_input");
+        .expect_error(StatusCode::CONFLICT, "conflict");
     portal
         .post(admin, "/domains", json!({"name": "Hotmail.COM"}))
         .await
-        .expect_error(StatusCode::BAD_REQUEST, "invalid_input");
+        .expect_error(StatusCode::CONFLICT, "conflict");
     for bad in ["not a domain", "localhost", "", "acme..example"] {
         portal
             .post(admin, "/domains", json!({ "name": bad }))

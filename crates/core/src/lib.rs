@@ -10,6 +10,7 @@ pub mod public_domains;
 pub mod rules;
 pub mod spreadsheet;
 pub mod wire;
+pub mod workbook;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use model::*;

@@ -480,6 +480,8 @@ fn plan_compares_the_file_with_the_portal() {
                 sxadmin_core::csv::plan::ActionKind::Update => "update",
                 sxadmin_core::csv::plan::ActionKind::Unchanged => "unchanged",
                 sxadmin_core::csv::plan::ActionKind::Error => "error",
+                sxadmin_core::csv::plan::ActionKind::Disable => "disable",
+                sxadmin_core::csv::plan::ActionKind::Delete => "delete",
             };
             (row.line, row.email.as_str(), kind)
         })

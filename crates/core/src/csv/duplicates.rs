@@ -119,6 +119,7 @@ mod tests {
             role: None,
             language: None,
             licence: None,
+            action: Default::default(),
             issues: Vec::new(),
         }
     }

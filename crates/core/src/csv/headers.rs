@@ -17,6 +17,9 @@ pub enum Column {
     Role,
     Language,
     Licence,
+    /// Optional: `keep`, `disable` or `delete` (see [`super::RowAction`]); not in
+    /// [`Column::ALL`], so a file without it reads as before.
+    Action,
 }
 
 impl Column {
@@ -38,6 +41,7 @@ impl Column {
             Column::Role => "role",
             Column::Language => "language",
             Column::Licence => "licence",
+            Column::Action => "action",
         }
     }
 
@@ -63,10 +67,48 @@ impl Column {
             "licence" | "license" | "licencetier" | "licensetier" | "typedelicence" => {
                 Column::Licence
             }
+            "action" | "operation" => Column::Action,
             _ => return None,
         };
         Some(column)
     }
+
+    /// The template's columns followed by the optional `action` column, as the workbook
+    /// template and the export write them.
+    pub const WITH_ACTION: &'static [Column] = &[
+        Column::Email,
+        Column::FirstName,
+        Column::LastName,
+        Column::Role,
+        Column::Language,
+        Column::Licence,
+        Column::Action,
+    ];
+}
+
+/// The columns an export adds after the template's (status, group, date added): they
+/// describe the user and are read back without a warning, but an import never changes
+/// them, so that an export re-imported as it is changes nothing.
+pub const EXPORT_INFO_COLUMNS: [&str; 3] = ["status", "group", "date_added"];
+
+/// Whether a header names one of [`EXPORT_INFO_COLUMNS`], in English or French.
+pub(crate) fn is_export_info_column(header: &str) -> bool {
+    matches!(
+        fold(header).as_ref().map(Key::as_str),
+        Some(
+            "status"
+                | "statut"
+                | "group"
+                | "groupe"
+                | "rolegroup"
+                | "groupederoles"
+                | "dateadded"
+                | "added"
+                | "dateajout"
+                | "datedajout"
+                | "ajoutele"
+        )
+    )
 }
 
 /// The comparison key for headers and for role, language and licence values: lower case,

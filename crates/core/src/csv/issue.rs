@@ -32,6 +32,8 @@ pub enum IssueCode {
     FileTooLarge,
     TooManyRows,
     MissingEmailColumn,
+    UnreadableWorkbook,
+    SheetNotFound,
     // Header warnings: the file is still read.
     UnknownColumn,
     DuplicateColumn,
@@ -45,10 +47,17 @@ pub enum IssueCode {
     InvalidName,
     TooManyValues,
     UnclosedQuote,
+    UnknownAction,
     // Row problems found by comparing the file with the portal.
     DomainNotApproved,
     LicencesExhausted,
     LastAdministrator,
+    /// An `action` cell asks to disable or delete an address the account does not have.
+    UnknownUser,
+    /// The file would disable or delete the administrator running the import.
+    RemovesCaller,
+    /// More removals than the safeguard allows (see `plan::RemovalLimit`).
+    TooManyRemovals,
 }
 
 impl IssueCode {
@@ -68,7 +77,8 @@ impl std::fmt::Display for IssueCode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
-    /// 1-based physical line of the file where the record starts, as a text editor counts.
+    /// 1-based physical line of the file where the record starts, as a text editor counts;
+    /// in a workbook, the row number the spreadsheet shows.
     pub line: u64,
     /// The template column (`email`, `role`, …), or the header as written for columns the
     /// import does not know; `None` when the issue concerns the whole row.
@@ -76,6 +86,15 @@ pub struct Issue {
     pub code: IssueCode,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// In a workbook: the sheet the row is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub sheet: Option<String>,
+    /// In a workbook: the cell as the spreadsheet names it (`Sheet1!C4`), when the issue
+    /// concerns one cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cell: Option<String>,
 }
 
 impl Issue {
@@ -90,16 +109,24 @@ impl Issue {
             column: column.map(str::to_owned),
             code,
             message: message.into(),
+            sheet: None,
+            cell: None,
         }
     }
 }
 
-/// Renders as the administrator reads it: `line 7, column email: …`.
+/// Renders as the administrator reads it: `line 7, column email: …` in a CSV file,
+/// `Sheet1!C4 (email): …` or `Sheet1, row 4: …` in a workbook.
 impl std::fmt::Display for Issue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.column {
-            Some(column) => write!(f, "line {}, column {column}: {}", self.line, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
+        match (&self.cell, &self.sheet, &self.column) {
+            (Some(cell), _, Some(column)) => write!(f, "{cell} ({column}): {}", self.message),
+            (Some(cell), _, None) => write!(f, "{cell}: {}", self.message),
+            (None, Some(sheet), _) => write!(f, "{sheet}, row {}: {}", self.line, self.message),
+            (None, None, Some(column)) => {
+                write!(f, "line {}, column {column}: {}", self.line, self.message)
+            }
+            (None, None, None) => write!(f, "line {}: {}", self.line, self.message),
         }
     }
 }
@@ -129,6 +156,24 @@ pub enum FileError {
     NoRows,
     #[error("{0}")]
     MissingEmailColumn(String),
+    #[error(
+        "the workbook cannot be read ({0}); open it in Excel or LibreOffice and save it again \
+         as .xlsx, or save the sheet as \"CSV UTF-8\""
+    )]
+    UnreadableWorkbook(String),
+    #[error("the workbook has no sheet named {name:?}; its sheets are {}", list_sheets(.available))]
+    SheetNotFound {
+        name: String,
+        available: Vec<String>,
+    },
+}
+
+fn list_sheets(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("{name:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FileError {
@@ -140,6 +185,8 @@ impl FileError {
             FileError::EmptyFile => IssueCode::EmptyFile,
             FileError::NoRows => IssueCode::NoRows,
             FileError::MissingEmailColumn(_) => IssueCode::MissingEmailColumn,
+            FileError::UnreadableWorkbook(_) => IssueCode::UnreadableWorkbook,
+            FileError::SheetNotFound { .. } => IssueCode::SheetNotFound,
         }
     }
 }

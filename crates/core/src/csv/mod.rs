@@ -1,5 +1,5 @@
 //! Importing users from the CSV files administrators prepare in Excel, LibreOffice or
-//! Google Sheets.
+//! Google Sheets (workbooks are read by [`crate::workbook`] into the same rows).
 //!
 //! The import runs in three steps so that every front end (CLI, desktop app, portal) shows
 //! the same findings before anything is sent:
@@ -27,11 +27,20 @@ pub mod results;
 mod tokenizer;
 mod values;
 
+mod removals;
+
 pub use decode::Encoding;
-pub use headers::Column;
+pub use headers::{Column, EXPORT_INFO_COLUMNS};
 pub use issue::{FileError, Issue, IssueCode};
 pub use reader::{read, CsvRow, ParsedFile};
-pub use values::{parse_language, parse_licence, parse_role};
+pub use values::{parse_action, parse_language, parse_licence, parse_role, RowAction};
+
+pub(crate) use duplicates::DuplicateFinder;
+pub(crate) use reader::{
+    column_letter, map_header, mark_duplicates, template_columns, unnamed_column_warning,
+    RowBuilder, Slot,
+};
+pub(crate) use tokenizer::{FieldSink, RecordStart};
 
 /// Bounds that keep a mistaken upload (a database dump, a video) from exhausting memory.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,6 +20,8 @@ use crate::public_domains::is_public_mail_domain;
 use super::headers::Column;
 use super::issue::{Issue, IssueCode};
 use super::reader::{CsvRow, ParsedFile};
+use super::removals::{self, deletion_loss, disable_note, row_removal};
+pub use super::removals::{PlanOptions, Removal, RemovalKind, RemovalLimit, Safeguard, SyncMode};
 
 /// What the portal holds, fetched just before planning.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +42,11 @@ pub struct ImportPlan {
     /// The file's header warnings (columns ignored), repeated so the plan stands alone.
     pub warnings: Vec<Issue>,
     pub rows: Vec<PlannedRow>,
+    /// Every user the plan disables or deletes, apart: the rows whose `action` cell asks
+    /// for it (also in `rows`), then the users missing from the file in sync mode.
+    pub removals: Vec<Removal>,
+    /// Whether the removals stay within the limit; applying is refused when they do not.
+    pub safeguard: Safeguard,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -50,6 +57,10 @@ pub struct Summary {
     pub update: usize,
     pub unchanged: usize,
     pub error: usize,
+    /// Users to disable: rows asking for it and, in sync mode, users missing from the file.
+    pub disable: usize,
+    /// Users to delete, counted the same way.
+    pub delete: usize,
     /// Licences the file needs and the pool has, per tier, every tier listed.
     pub licences: Vec<LicenceDemand>,
 }
@@ -101,6 +112,15 @@ pub enum Action {
     Unchanged {
         user_id: Id,
     },
+    /// The row's `action` cell asks to stop the user from signing in.
+    Disable {
+        user_id: Id,
+    },
+    /// The row's `action` cell asks to delete the user (see `ImportPlan::removals` for what
+    /// goes with them).
+    Delete {
+        user_id: Id,
+    },
     Error,
 }
 
@@ -119,6 +139,8 @@ pub enum ActionKind {
     Create,
     Update,
     Unchanged,
+    Disable,
+    Delete,
     Error,
 }
 
@@ -128,6 +150,8 @@ impl Action {
             Action::Create { .. } => ActionKind::Create,
             Action::Update { .. } => ActionKind::Update,
             Action::Unchanged { .. } => ActionKind::Unchanged,
+            Action::Disable { .. } => ActionKind::Disable,
+            Action::Delete { .. } => ActionKind::Delete,
             Action::Error => ActionKind::Error,
         }
     }
@@ -161,8 +185,19 @@ fn plural(count: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Compares the file with the portal and decides what to do with each row.
+/// Compares the file with the portal and decides what to do with each row, without sync
+/// and with the default removal limit.
 pub fn build_plan(file: &ParsedFile<'_>, portal: &PortalSnapshot) -> ImportPlan {
+    build_plan_with(file, portal, &PlanOptions::default())
+}
+
+/// Compares the file with the portal and decides what to do with each row and, in sync
+/// mode, with each user the file does not list.
+pub fn build_plan_with(
+    file: &ParsedFile<'_>,
+    portal: &PortalSnapshot,
+    options: &PlanOptions,
+) -> ImportPlan {
     let users: HashMap<String, &User> = portal
         .users
         .iter()
@@ -182,14 +217,63 @@ pub fn build_plan(file: &ParsedFile<'_>, portal: &PortalSnapshot) -> ImportPlan 
         } else {
             None
         };
-        rows.push(plan_row(row, user, &approved));
+        rows.push(plan_row(row, user, &approved, options.caller));
         existing.push(user);
     }
 
     let mut findings = Vec::new();
-    keep_an_administrator(&mut rows, &existing, &portal.users, &mut findings);
+    let listed: HashSet<String> = file
+        .rows
+        .iter()
+        .filter(|row| row.email_is_valid)
+        .map(|row| row.email.to_lowercase())
+        .collect();
+    if options.sync != SyncMode::Off {
+        warn_unmatched_rows(file, &mut findings);
+    }
+    let mut missing = removals::missing_users(&listed, &portal.users, options, &mut findings);
+    keep_an_administrator(
+        &mut rows,
+        &existing,
+        &mut missing,
+        &portal.users,
+        &mut findings,
+    );
     let licences = allocate_licences(&mut rows, &portal.pool, &mut findings);
     report_unapproved_domains(&rows, &mut findings);
+    if let Some(sheet) = &file.sheet {
+        for issue in rows.iter_mut().flat_map(|row| row.issues.iter_mut()) {
+            sheet.locate(issue);
+        }
+    }
+
+    let mut removals: Vec<Removal> = rows
+        .iter()
+        .zip(&existing)
+        .filter_map(|(row, user)| {
+            let user = (*user)?;
+            let (kind, loss) = match row.action {
+                Action::Disable { .. } => (RemovalKind::Disable, disable_note(user)),
+                Action::Delete { .. } => (RemovalKind::Delete, deletion_loss(user)),
+                _ => return None,
+            };
+            Some(Removal {
+                line: Some(row.line),
+                user_id: user.id,
+                email: user.email.clone(),
+                kind,
+                loss,
+            })
+        })
+        .collect();
+    removals.extend(missing);
+    let safeguard = Safeguard::new(removals.len(), portal.users.len(), options.max_removals);
+    if let Some(refusal) = safeguard.refusal() {
+        findings.push(Finding {
+            code: IssueCode::TooManyRemovals,
+            message: refusal,
+        });
+    }
 
     let mut summary = Summary {
         rows: rows.len(),
@@ -202,6 +286,14 @@ pub fn build_plan(file: &ParsedFile<'_>, portal: &PortalSnapshot) -> ImportPlan 
             ActionKind::Update => summary.update += 1,
             ActionKind::Unchanged => summary.unchanged += 1,
             ActionKind::Error => summary.error += 1,
+            // Counted below with the users missing from the file.
+            ActionKind::Disable | ActionKind::Delete => {}
+        }
+    }
+    for removal in &removals {
+        match removal.kind {
+            RemovalKind::Disable => summary.disable += 1,
+            RemovalKind::Delete => summary.delete += 1,
         }
     }
     ImportPlan {
@@ -209,6 +301,30 @@ pub fn build_plan(file: &ParsedFile<'_>, portal: &PortalSnapshot) -> ImportPlan 
         findings,
         warnings: file.warnings.clone(),
         rows,
+        removals,
+        safeguard,
+    }
+}
+
+/// In sync mode a row without a valid address matches nobody, so the user it was meant
+/// for counts as missing and would be removed: said before anything is applied.
+fn warn_unmatched_rows(file: &ParsedFile<'_>, findings: &mut Vec<Finding>) {
+    let unmatched: Vec<u64> = file
+        .rows
+        .iter()
+        .filter(|row| !row.email_is_valid)
+        .map(|row| row.line)
+        .collect();
+    if let Some(first) = unmatched.first() {
+        findings.push(Finding {
+            code: IssueCode::InvalidEmail,
+            message: format!(
+                "{} no valid address (from line {first}), so they match no user; a user \
+                 they stand for counts as missing from the file and would be removed by the \
+                 sync: fix the addresses first",
+                plural(unmatched.len(), "row has", "rows have")
+            ),
+        });
     }
 }
 
@@ -224,8 +340,28 @@ fn canonical_domain(domain: &str) -> String {
     }
 }
 
-fn plan_row(row: &CsvRow<'_>, existing: Option<&User>, approved: &HashSet<String>) -> PlannedRow {
+fn plan_row(
+    row: &CsvRow<'_>,
+    existing: Option<&User>,
+    approved: &HashSet<String>,
+    caller: Option<Id>,
+) -> PlannedRow {
     let mut issues = row.issues.clone();
+    if let (Some(kind), true) = (row.action.removal(), issues.is_empty()) {
+        let action = match row_removal(row, kind, existing, caller) {
+            Ok(action) => action,
+            Err(issue) => {
+                issues.push(issue);
+                Action::Error
+            }
+        };
+        return PlannedRow {
+            line: row.line,
+            email: row.email.to_string(),
+            action,
+            issues,
+        };
+    }
     let action = match existing {
         // Existing users passed the domain check when they were added.
         Some(user) => compare_with_portal(row, user),
@@ -303,6 +439,7 @@ fn compare_with_portal(row: &CsvRow<'_>, user: &User) -> Action {
 fn keep_an_administrator(
     rows: &mut [PlannedRow],
     existing: &[Option<&User>],
+    missing: &mut Vec<Removal>,
     users: &[User],
     findings: &mut Vec<Finding>,
 ) {
@@ -311,6 +448,11 @@ fn keep_an_administrator(
     let mut demotions = Vec::new();
     for (index, (row, user)) in rows.iter().zip(existing).enumerate() {
         match (&row.action, user) {
+            (Action::Disable { .. } | Action::Delete { .. }, Some(user))
+                if is_active_admin(user) =>
+            {
+                demotions.push(index)
+            }
             (Action::Update { changes, .. }, Some(user)) => match changes.role {
                 Some(Role::User) if is_active_admin(user) => demotions.push(index),
                 Some(Role::Administrator) if user.active => remaining += 1,
@@ -324,8 +466,28 @@ fn keep_an_administrator(
             _ => {}
         }
     }
-    if demotions.is_empty() || remaining > demotions.len() {
+    let admin_ids: HashSet<Id> = users
+        .iter()
+        .filter(|user| is_active_admin(user))
+        .map(|user| user.id)
+        .collect();
+    let missing_admins = missing
+        .iter()
+        .filter(|removal| admin_ids.contains(&removal.user_id))
+        .count();
+    if demotions.len() + missing_admins == 0 || remaining > demotions.len() + missing_admins {
         return;
+    }
+    if missing_admins > 0 {
+        missing.retain(|removal| !admin_ids.contains(&removal.user_id));
+        findings.push(Finding {
+            code: IssueCode::LastAdministrator,
+            message: format!(
+                "the sync would remove {} and no active administrator would remain; they are \
+                 kept",
+                plural(missing_admins, "administrator", "administrators")
+            ),
+        });
     }
     for index in &demotions {
         if let Some(row) = rows.get_mut(*index) {
@@ -335,18 +497,21 @@ fn keep_an_administrator(
                 Some(Column::Role.as_str()),
                 IssueCode::LastAdministrator,
                 "this would leave the account without an active administrator; keep this \
-                 user's role as administrator, or make another user administrator in the file",
+                 user as an active administrator, or make another user administrator in the \
+                 file",
             ));
         }
     }
-    findings.push(Finding {
-        code: IssueCode::LastAdministrator,
-        message: format!(
-            "the file removes the administrator role from {} and no active administrator \
-             would remain; those rows are refused",
-            plural(demotions.len(), "user", "users")
-        ),
-    });
+    if !demotions.is_empty() {
+        findings.push(Finding {
+            code: IssueCode::LastAdministrator,
+            message: format!(
+                "the file removes the administrator role from {} and no active \
+                 administrator would remain; those rows are refused",
+                plural(demotions.len(), "user", "users")
+            ),
+        });
+    }
 }
 
 /// Gives licences to rows in file order while the pool lasts; the rows after that are

@@ -10,11 +10,14 @@ use crate::model::{Language, LicenceTier, Role};
 
 use super::decode::{decode, Encoding};
 use super::duplicates::DuplicateFinder;
-use super::headers::{detect_delimiter, excel_separator_hint, first_record_line, Column};
+use super::headers::{
+    detect_delimiter, excel_separator_hint, first_record_line, is_export_info_column, Column,
+};
 use super::issue::{quoted, FileError, Issue, IssueCode};
 use super::tokenizer::{FieldSink, RecordStart, Tokenizer};
-use super::values::{parse_language, parse_licence, parse_role};
+use super::values::{parse_action, parse_language, parse_licence, parse_role, RowAction};
 use super::ReadOptions;
+use crate::workbook::SheetPlace;
 
 /// A file that could be read: its rows, each with the problems found in it, and the
 /// header warnings (columns ignored).
@@ -31,6 +34,10 @@ pub struct ParsedFile<'a> {
     pub rows: Vec<CsvRow<'a>>,
     /// Things the import ignores but the administrator should know about.
     pub warnings: Vec<Issue>,
+    /// Where the rows came from when the file is a workbook: its format, the sheet read
+    /// and the letter of each column, so that problems name cells (`Sheet1!C4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<SheetPlace>,
 }
 
 impl ParsedFile<'_> {
@@ -56,6 +63,7 @@ impl ParsedFile<'_> {
             columns: self.columns,
             rows: self.rows.into_iter().map(CsvRow::into_owned).collect(),
             warnings: self.warnings,
+            sheet: self.sheet,
         }
     }
 }
@@ -76,6 +84,9 @@ pub struct CsvRow<'a> {
     pub role: Option<Role>,
     pub language: Option<Language>,
     pub licence: Option<LicenceTier>,
+    /// The `action` cell; [`RowAction::Keep`] when the column is absent or the cell empty.
+    #[serde(default)]
+    pub action: RowAction,
     /// Problems in this row, in column order; empty when the row is valid.
     pub issues: Vec<Issue>,
 }
@@ -91,6 +102,7 @@ impl CsvRow<'_> {
             role: self.role,
             language: self.language,
             licence: self.licence,
+            action: self.action,
             issues: self.issues,
         }
     }
@@ -98,9 +110,10 @@ impl CsvRow<'_> {
 
 /// What a header cell maps to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     Template(Column),
-    /// A named column the template does not have (reported once, in the warnings).
+    /// A named column the template does not have (reported once, in the warnings), or one
+    /// an export adds for information.
     Ignored,
     /// A column with an empty header, as spreadsheets leave after the last used column.
     Unnamed,
@@ -155,14 +168,8 @@ fn read_text<'t>(
         break start;
     };
     let mut warnings = Vec::new();
-    let slots = map_header(&fields, header.line, delimiter, &mut warnings)?;
-    let columns = slots
-        .iter()
-        .filter_map(|slot| match slot {
-            Slot::Template(column) => Some(*column),
-            _ => None,
-        })
-        .collect();
+    let slots = map_header(&fields, header.line, Some(delimiter), 0, &mut warnings)?;
+    let columns = template_columns(&slots);
 
     let data_start = tokenizer.offset();
     let mut rows: Vec<CsvRow<'t>> = Vec::new();
@@ -190,7 +197,7 @@ fn read_text<'t>(
         if let (None, Some(index)) = (unnamed_values, builder.unnamed_value_at) {
             unnamed_values = Some((index, start.line));
         }
-        let row = builder.finish(start, delimiter);
+        let row = builder.finish(start, Some(delimiter));
         if row.email_is_valid {
             duplicates.add(rows.len(), &row.email);
         }
@@ -199,24 +206,9 @@ fn read_text<'t>(
     if rows.is_empty() {
         return Err(FileError::NoRows);
     }
-    for (index, first_line) in duplicates.repeats(&rows) {
-        if let Some(row) = rows.get_mut(index) {
-            // The address issue comes first, as the email column does.
-            let issue = duplicate_issue(row, first_line);
-            row.issues.insert(0, issue);
-        }
-    }
+    mark_duplicates(&mut rows, duplicates);
     if let Some((index, line)) = unnamed_values {
-        warnings.push(Issue::new(
-            line,
-            None,
-            IssueCode::UnnamedColumn,
-            format!(
-                "column {} has no header but holds values (first on line {line}); they are \
-                 ignored. Give the column a template header if it should be imported",
-                column_letter(index)
-            ),
-        ));
+        warnings.push(unnamed_column_warning(index, line));
     }
 
     Ok(ParsedFile {
@@ -225,7 +217,44 @@ fn read_text<'t>(
         columns,
         rows,
         warnings,
+        sheet: None,
     })
+}
+
+/// The template columns the header names, in file order.
+pub(crate) fn template_columns(slots: &[Slot]) -> Vec<Column> {
+    slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Template(column) => Some(*column),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds the "already on line N" issue to every repeated address.
+pub(crate) fn mark_duplicates(rows: &mut [CsvRow<'_>], duplicates: DuplicateFinder) {
+    for (index, first_line) in duplicates.repeats(rows) {
+        if let Some(row) = rows.get_mut(index) {
+            // The address issue comes first, as the email column does.
+            let issue = duplicate_issue(row, first_line);
+            row.issues.insert(0, issue);
+        }
+    }
+}
+
+/// Values under a column without a header, said once for the first of them.
+pub(crate) fn unnamed_column_warning(index: usize, line: u64) -> Issue {
+    Issue::new(
+        line,
+        None,
+        IssueCode::UnnamedColumn,
+        format!(
+            "column {} has no header but holds values (first on line {line}); they are \
+             ignored. Give the column a template header if it should be imported",
+            column_letter(index)
+        ),
+    )
 }
 
 fn is_blank(fields: &[Cow<'_, str>]) -> bool {
@@ -247,7 +276,7 @@ fn trim(text: &str) -> &str {
 }
 
 /// Spreadsheet column letters (A, B, …, Z, AA, …), as the administrator sees them.
-fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut letters = Vec::new();
     let mut n = index + 1;
     while n > 0 {
@@ -258,18 +287,24 @@ fn column_letter(index: usize) -> String {
     letters.iter().rev().collect()
 }
 
-fn map_header(
+/// Maps each header cell to a slot. `delimiter` is the CSV file's (`None` for a sheet);
+/// `first_column` is the index of the first cell, for the letters named in warnings.
+pub(crate) fn map_header(
     fields: &[Cow<'_, str>],
     line: u64,
-    delimiter: u8,
+    delimiter: Option<u8>,
+    first_column: usize,
     warnings: &mut Vec<Issue>,
 ) -> Result<Vec<Slot>, FileError> {
     let mut slots = Vec::with_capacity(fields.len());
     let mut seen: Vec<Column> = Vec::new();
     for (index, field) in fields.iter().enumerate() {
         let header = field.trim();
+        let index = index + first_column;
         let slot = if header.is_empty() {
             Slot::Unnamed
+        } else if Column::from_header(header).is_none() && is_export_info_column(header) {
+            Slot::Ignored
         } else {
             match Column::from_header(header) {
                 Some(column) if seen.contains(&column) => {
@@ -315,7 +350,7 @@ fn map_header(
     Ok(slots)
 }
 
-fn missing_email_column(fields: &[Cow<'_, str>], delimiter: u8) -> FileError {
+fn missing_email_column(fields: &[Cow<'_, str>], delimiter: Option<u8>) -> FileError {
     let headers: Vec<&str> = fields
         .iter()
         .map(|field| field.trim())
@@ -332,10 +367,13 @@ fn missing_email_column(fields: &[Cow<'_, str>], delimiter: u8) -> FileError {
             .map(|header| quoted(header))
             .collect::<Vec<_>>()
             .join(", ");
+        let separated = match delimiter {
+            Some(delimiter) => format!(", separated by {}", delimiter_name(delimiter)),
+            None => String::new(),
+        };
         format!(
-            "the header has no e-mail column (found {found}, separated by {}); name the column \
-            that holds the addresses \"email\" (or \"courriel\")",
-            delimiter_name(delimiter)
+            "the header has no e-mail column (found {found}{separated}); name the column \
+            that holds the addresses \"email\" (or \"courriel\")"
         )
     };
     FileError::MissingEmailColumn(message)
@@ -359,6 +397,7 @@ struct Cells<'t> {
     role: Cow<'t, str>,
     language: Cow<'t, str>,
     licence: Cow<'t, str>,
+    action: Cow<'t, str>,
 }
 
 impl<'t> Cells<'t> {
@@ -370,6 +409,7 @@ impl<'t> Cells<'t> {
             Column::Role => &mut self.role,
             Column::Language => &mut self.language,
             Column::Licence => &mut self.licence,
+            Column::Action => &mut self.action,
         };
         *cell = text;
     }
@@ -393,20 +433,20 @@ fn normalized_email<'t>(cell: &Cow<'t, str>) -> Result<Cow<'t, str>, EmailError>
 
 /// Collects one record's template cells as the tokenizer hands over its fields, so that
 /// fields of ignored columns are never stored.
-struct RowBuilder<'s, 't> {
+pub(crate) struct RowBuilder<'s, 't> {
     slots: &'s [Slot],
     index: usize,
     cells: Cells<'t>,
     /// Whether any field holds more than spaces; blank records are skipped.
-    has_value: bool,
+    pub(crate) has_value: bool,
     /// A field beyond the header's columns holds a value.
     extra_values: bool,
     /// The first column without a header that holds a value in this record.
-    unnamed_value_at: Option<usize>,
+    pub(crate) unnamed_value_at: Option<usize>,
 }
 
 impl<'s> RowBuilder<'s, '_> {
-    fn new(slots: &'s [Slot]) -> Self {
+    pub(crate) fn new(slots: &'s [Slot]) -> Self {
         RowBuilder {
             slots,
             index: 0,
@@ -450,8 +490,9 @@ impl<'t> FieldSink<'t> for RowBuilder<'_, 't> {
 }
 
 impl<'t> RowBuilder<'_, 't> {
-    /// Checks the collected cells and turns them into a row.
-    fn finish(&mut self, start: RecordStart, delimiter: u8) -> CsvRow<'t> {
+    /// Checks the collected cells and turns them into a row. `delimiter` is the CSV
+    /// file's, `None` for a sheet.
+    pub(crate) fn finish(&mut self, start: RecordStart, delimiter: Option<u8>) -> CsvRow<'t> {
         let cells = std::mem::take(&mut self.cells);
         self.index = 0;
         let line = start.line;
@@ -474,8 +515,10 @@ impl<'t> RowBuilder<'_, 't> {
                 (cells.email, false)
             }
         };
-        check_name(&cells.first_name, Column::FirstName, line, &mut issues);
-        check_name(&cells.last_name, Column::LastName, line, &mut issues);
+        let first_name = unneutralised(cells.first_name);
+        let last_name = unneutralised(cells.last_name);
+        check_name(&first_name, Column::FirstName, line, &mut issues);
+        check_name(&last_name, Column::LastName, line, &mut issues);
         let role = parse_cell(&cells.role, parse_role, line, &mut issues, || {
             (
                 Column::Role,
@@ -500,7 +543,16 @@ impl<'t> RowBuilder<'_, 't> {
                 the cell empty for no licence",
             )
         });
-        if extra_values {
+        let action = parse_cell(&cells.action, parse_action, line, &mut issues, || {
+            (
+                Column::Action,
+                IssueCode::UnknownAction,
+                "is not an action; write keep, disable or delete (conserver, désactiver, \
+                supprimer), or leave the cell empty to keep the user",
+            )
+        })
+        .unwrap_or_default();
+        if let (true, Some(delimiter)) = (extra_values, delimiter) {
             issues.push(Issue::new(
                 line,
                 None,
@@ -528,13 +580,29 @@ impl<'t> RowBuilder<'_, 't> {
             line,
             email,
             email_is_valid,
-            first_name: cells.first_name,
-            last_name: cells.last_name,
+            first_name,
+            last_name,
             role,
             language,
             licence,
+            action,
             issues,
         }
+    }
+}
+
+/// A name as it was before a CSV writer (the export, the results file, this program's
+/// or another's) put `'` before it so that spreadsheets would not run it as a formula:
+/// no real name starts with `'=`, `'+`, `'-` or `'@`, so reading the export back gives the
+/// name the portal holds.
+fn unneutralised(name: Cow<'_, str>) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    if bytes.first() != Some(&b'\'') || !matches!(bytes.get(1), Some(b'=' | b'+' | b'-' | b'@')) {
+        return name;
+    }
+    match name {
+        Cow::Borrowed(text) => Cow::Borrowed(text.get(1..).unwrap_or(text)),
+        Cow::Owned(text) => Cow::Owned(text.get(1..).unwrap_or(&text).to_owned()),
     }
 }
 

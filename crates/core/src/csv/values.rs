@@ -5,9 +5,46 @@
 //! matches one ignoring ASCII case (nearly all of them) is recognised without folding;
 //! only cells with accents, spaces or separators are folded first.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{Language, LicenceTier, Role};
 
 use super::headers::fold;
+
+/// What a row's `action` cell asks for. An empty cell means [`RowAction::Keep`]: the row
+/// creates or updates its user as a file without the column does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum RowAction {
+    #[default]
+    Keep,
+    /// Stop the user from signing in, keeping their licence, logs and history.
+    Disable,
+    /// Remove the user for good; their licence goes back to the pool.
+    Delete,
+}
+
+impl RowAction {
+    pub const ALL: [RowAction; 3] = [RowAction::Keep, RowAction::Disable, RowAction::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowAction::Keep => "keep",
+            RowAction::Disable => "disable",
+            RowAction::Delete => "delete",
+        }
+    }
+
+    /// The French word the reader accepts for the same action.
+    pub fn french(self) -> &'static str {
+        match self {
+            RowAction::Keep => "conserver",
+            RowAction::Disable => "désactiver",
+            RowAction::Delete => "supprimer",
+        }
+    }
+}
 
 const ROLES: &[(&str, Role)] = &[
     ("user", Role::User),
@@ -50,6 +87,18 @@ const LICENCES: &[(&str, LicenceTier)] = &[
     ("professionnelle", LicenceTier::Pro),
 ];
 
+const ACTIONS: &[(&str, RowAction)] = &[
+    ("keep", RowAction::Keep),
+    ("disable", RowAction::Disable),
+    ("delete", RowAction::Delete),
+    ("conserver", RowAction::Keep),
+    ("garder", RowAction::Keep),
+    ("desactiver", RowAction::Disable),
+    ("supprimer", RowAction::Delete),
+    ("deactivate", RowAction::Disable),
+    ("remove", RowAction::Delete),
+];
+
 fn look_up<T: Copy>(cell: &str, spellings: &[(&str, T)]) -> Option<T> {
     let find = |key: &str, same: fn(&str, &str) -> bool| {
         spellings
@@ -86,6 +135,12 @@ fn parse_locale_tag(cell: &str) -> Option<Language> {
 
 pub fn parse_licence(cell: &str) -> Option<LicenceTier> {
     look_up(cell, LICENCES)
+}
+
+/// An `action` cell in English or French (`keep`, `disable`, `delete`, `conserver`,
+/// `désactiver`, `supprimer`), whatever the case or accents.
+pub fn parse_action(cell: &str) -> Option<RowAction> {
+    look_up(cell, ACTIONS)
 }
 
 #[cfg(test)]
@@ -138,12 +193,32 @@ mod tests {
     }
 
     #[test]
+    fn actions_in_english_and_french() {
+        for (cell, action) in [
+            ("keep", RowAction::Keep),
+            ("Conserver", RowAction::Keep),
+            ("DISABLE", RowAction::Disable),
+            ("Désactiver", RowAction::Disable),
+            ("delete", RowAction::Delete),
+            ("Supprimer", RowAction::Delete),
+        ] {
+            assert_eq!(parse_action(cell), Some(action), "{cell}");
+        }
+        for action in RowAction::ALL {
+            assert_eq!(parse_action(action.as_str()), Some(action));
+            assert_eq!(parse_action(action.french()), Some(action));
+        }
+        assert_eq!(parse_action("erase"), None);
+    }
+
+    #[test]
     fn every_spelling_is_a_fold_key() {
         let keys = ROLES
             .iter()
             .map(|(k, _)| *k)
             .chain(LANGUAGES.iter().map(|(k, _)| *k))
-            .chain(LICENCES.iter().map(|(k, _)| *k));
+            .chain(LICENCES.iter().map(|(k, _)| *k))
+            .chain(ACTIONS.iter().map(|(k, _)| *k));
         for key in keys {
             assert_eq!(
                 fold(key).map(|f| f.as_str().to_owned()).as_deref(),

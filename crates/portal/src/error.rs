@@ -143,7 +143,9 @@ impl From<PathRejection> for ApiError {
 
 /// `axum::Json` whose rejections are API errors instead of plain text, and which reads a
 /// whole number written with a fraction (`3.0`) as the integer it is: JSON does not tell
-/// the two apart, and neither does the schema the OpenAPI document promises.
+/// the two apart, and neither does the schema the OpenAPI document promises. Every request
+/// body of the API is an object: serde would also read a struct from an array of its
+/// fields (`[null, null]`), which no document describes, so anything else is refused.
 #[derive(Debug)]
 pub struct Json<T>(pub T);
 
@@ -157,6 +159,11 @@ where
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         let axum::Json(mut value) =
             axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::invalid(
+                "The request body must be a JSON object; see the route's schema in /api/v1/openapi.json.",
+            ));
+        }
         whole_numbers_as_integers(&mut value);
         // Read through axum's parser again, whose refusals name the field at fault.
         let text = serde_json::to_vec(&value).map_err(|error| {

@@ -136,7 +136,12 @@ pub async fn account_events(
 /// The account's security log, newest first: failed sign-ins and lockouts, replayed
 /// tokens, second-factor changes and ended sessions; `format=csv` exports it.
 #[utoipa::path(get, path = "/security-events", tag = "events", params(EventListQuery),
-    responses((status = 200, body = Vec<Event>), NotFound, AdminErrors))]
+    responses(
+        (status = 200, description = "The events, newest first", content(
+            (Vec<Event> = "application/json"),
+            (String = "text/csv")
+        )),
+        NotFound, AdminErrors))]
 pub async fn security_events(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -175,3 +175,22 @@ async fn well_formed_requests_that_the_data_refuses_are_not_called_malformed() {
         .await
         .expect_error(StatusCode::CONFLICT, "conflict");
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let portal = Portal::start().await;
+    let lea = portal.user_id(crate::harness::LEA).await;
+    // serde reads a struct from an array of its fields; the document promises an object.
+    portal
+        .patch(&portal.admin, &format!("/users/{lea}"), json!([null, null]))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_input");
+    portal
+        .patch(
+            &portal.admin,
+            &format!("/users/{lea}"),
+            json!(["Léa", "Roy"]),
+        )
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_input");
+}

@@ -33,15 +33,26 @@ struct ServeArgs {
     /// Database URL; default: portal.sqlite in the user's data folder.
     #[arg(long, env = "SXADMIN_PORTAL_DB")]
     db: Option<String>,
-    /// Seed the "Demo Inc." account and approve every domain verification.
+    /// Seed the "Demo Inc." account and approve every domain verification; sign-in codes
+    /// are printed and written to the outbox (the development mailer).
     #[arg(long)]
     demo: bool,
-    /// Folder where sign-in e-mails are written; default: outbox/ in the data folder.
+    /// Print sign-in codes here and write each sign-in e-mail to the outbox instead of
+    /// sending it. For development only: whoever reads the output can sign in as anyone.
+    #[arg(long)]
+    dev_mailer: bool,
+    /// Folder where the development mailer writes sign-in e-mails; default: outbox/ in the
+    /// data folder. Needs --demo or --dev-mailer.
     #[arg(long)]
     outbox: Option<PathBuf>,
     /// The URL clients use when it differs from the listening address (behind a proxy).
+    /// Requests for any other host name are refused.
     #[arg(long)]
     public_url: Option<String>,
+    /// Take each client's address from the X-Forwarded-For header that the reverse proxy in
+    /// front of the portal adds. Only behind such a proxy: otherwise clients choose it.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]
@@ -86,18 +97,35 @@ fn database_url(db: Option<String>) -> anyhow::Result<String> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let dev_mailer = args.demo || args.dev_mailer;
+    if args.outbox.is_some() && !dev_mailer {
+        return Err(UsageError(
+            "--outbox is the development mailer's folder: add --dev-mailer (or --demo)".into(),
+        )
+        .into());
+    }
+    if args.listen.ip().is_unspecified() && args.public_url.is_none() {
+        return Err(UsageError(format!(
+            "the portal answers only requests for its own address: with --listen {} add \
+             --public-url with the address clients use",
+            args.listen
+        ))
+        .into());
+    }
     let url = database_url(args.db)?;
     let store = sxadmin_portal::open(&url)
         .await
         .with_context(|| format!("cannot open the portal database {url}"))?;
-    let outbox = match args.outbox {
-        Some(dir) => dir,
-        None => data_dir()?.join("outbox"),
+    let outbox = match (dev_mailer, args.outbox) {
+        (false, _) => None,
+        (true, Some(dir)) => Some(dir),
+        (true, None) => Some(data_dir()?.join("outbox")),
     };
     let mut config = PortalConfig {
         public_url: args.public_url,
-        outbox: Some(outbox.clone()),
-        print_codes: true,
+        outbox: outbox.clone(),
+        print_codes: dev_mailer,
+        trust_forwarded_for: args.trust_forwarded_for,
         ..PortalConfig::default()
     };
     if args.demo {
@@ -117,10 +145,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let portal = sxadmin_portal::start(listener, store, config).await?;
     println!("Secure Exchanges portal listening on {}", portal.url);
     println!("  database: {url}");
-    println!(
-        "  sign-in e-mails: printed here and written to {}",
-        outbox.display()
-    );
+    match &outbox {
+        Some(outbox) => println!(
+            "  sign-in e-mails: printed here and written to {} (development mailer)",
+            outbox.display()
+        ),
+        None => eprintln!(
+            "warning: this portal cannot send sign-in e-mails (it has no mail server), so \
+             nobody can sign in through its pages; API tokens from `sxadmin portal token` \
+             work. For local use, start it with --dev-mailer to print sign-in codes here \
+             and write them to an outbox folder."
+        ),
+    }
     if args.demo {
         println!(
             "  demo account: {} — administrator {}",
@@ -154,7 +190,7 @@ async fn token(args: TokenArgs) -> anyhow::Result<()> {
     let token =
         sxadmin_portal::mint_personal_token_for(store.as_ref(), &args.email, args.expires_in_days)
             .await
-        .map_err(|e| UsageError(e.to_string()))?;
+            .map_err(|e| UsageError(e.to_string()))?;
     println!("{token}");
     Ok(())
 }

@@ -11,3 +11,4 @@ mod domains;
 mod import;
 mod login;
 mod offline;
+mod portal_serve;

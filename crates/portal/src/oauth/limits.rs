@@ -151,6 +151,17 @@ impl Window {
         Ok(())
     }
 
+    /// Forgets keys whose events have all left the window (the portal's timer).
+    fn sweep(&self, now: Instant) {
+        if let Ok(mut events) = self.events.lock() {
+            let span = self.span;
+            events.by_key.retain(|_, list| {
+                list.back()
+                    .is_some_and(|&t| now.saturating_duration_since(t) < span)
+            });
+        }
+    }
+
     /// Takes back the newest event of `key`: a try that turned out right is no failure.
     fn give_back(&self, key: &str) {
         if let Ok(mut events) = self.events.lock() {
@@ -252,6 +263,14 @@ impl SignInCounters {
         Ok(())
     }
 
+    /// Forgets what has left every window.
+    pub(super) fn sweep(&self, now: Instant) {
+        self.codes_by_address.sweep(now);
+        self.codes_by_client.sweep(now);
+        self.failures_by_address.sweep(now);
+        self.failures_by_client.sweep(now);
+    }
+
     /// The try counted by [`Self::take_try`] was right.
     pub(super) fn right(&self, address: &str, client: &ClientAddr) {
         self.failures_by_address.give_back(address);
@@ -284,6 +303,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // The address the portal settled on (the trusted proxy's, when configured).
+        if let Some(address) = parts
+            .extensions
+            .get::<crate::request_guard::ClientAddress>()
+        {
+            return Ok(ClientAddr(address.limit_key()));
+        }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

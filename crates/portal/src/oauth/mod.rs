@@ -85,6 +85,7 @@ impl SignInState {
         if let Ok(mut devices) = self.devices.lock() {
             devices.retain(|_, d| d.expires > now);
         }
+        self.counters.sweep(now);
     }
 
     pub fn sizes(&self) -> SignInSizes {

@@ -236,7 +236,10 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let sealed = first.seal("secret");
-        assert_eq!(SecretBox::load(&path).unwrap().open(&sealed).unwrap(), "secret");
+        assert_eq!(
+            SecretBox::load(&path).unwrap().open(&sealed).unwrap(),
+            "secret"
+        );
     }
 
     #[test]

@@ -111,10 +111,7 @@ pub fn matching_step(secret_base32: &str, code: &str, unix_seconds: u64) -> Opti
         .into_iter()
         .flatten()
     {
-        let right = crate::secrets::constant_time_eq(
-            &hotp(&secret, candidate, 6),
-            code,
-        );
+        let right = crate::secrets::constant_time_eq(&hotp(&secret, candidate, 6), code);
         if right {
             found = Some(candidate);
         }

@@ -21,7 +21,9 @@ use super::flow::{
 use super::limits::ClientAddr;
 use super::{binding, is_loopback_redirect, pages, Flow, Purpose, Stage};
 use crate::app::AppState;
+use crate::oauth::token::sign_in_refused;
 use crate::secrets;
+use crate::store::TotpCheck;
 
 /// The authorisation request and the forms that follow it.
 pub(super) fn routes() -> Router<AppState> {
@@ -230,9 +232,17 @@ async fn code_step(
         })?
         .ok_or_else(code_spent_page)?;
     let counters = &state.sign_in.counters;
-    counters
-        .take_try(&state.config.sign_in_limits, &email, client)
-        .map_err(tries_throttled)?;
+    if let Err(throttled) = counters.take_try(&state.config.sign_in_limits, &email, client) {
+        sign_in_refused(
+            state,
+            &email,
+            &client.0,
+            "sign_in.locked_out",
+            serde_json::json!({"step": "code"}),
+        )
+        .await;
+        return Err(tries_throttled(throttled));
+    }
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     let typed_hash = secrets::hash(&typed);
     // The try is counted and judged under the lock, before anything is awaited: parallel
@@ -273,13 +283,25 @@ async fn code_step(
             counters.right(&email, client);
             Err(code_spent_page())
         }
-        Try::Wrong { left: 0, .. } => Err(code_spent_page()),
-        Try::Wrong { left, email } => Ok(pages::code_form(
-            &form.flow,
-            &email,
-            Some(&format!("That code is not right. {left} attempt(s) left.")),
-            StatusCode::BAD_REQUEST,
-        )),
+        Try::Wrong { left, email } => {
+            sign_in_refused(
+                state,
+                &email,
+                &client.0,
+                "sign_in.failed",
+                serde_json::json!({"step": "code", "tries_left": left}),
+            )
+            .await;
+            if left == 0 {
+                return Err(code_spent_page());
+            }
+            Ok(pages::code_form(
+                &form.flow,
+                &email,
+                Some(&format!("That code is not right. {left} attempt(s) left.")),
+                StatusCode::BAD_REQUEST,
+            ))
+        }
         Try::Right(flow) => {
             counters.right(&email, client);
             match flow.user {
@@ -414,9 +436,17 @@ async fn totp_step(
         return Err(Box::new(expired_page()));
     };
     let counters = &state.sign_in.counters;
-    counters
-        .take_try(&state.config.sign_in_limits, &email, client)
-        .map_err(tries_throttled)?;
+    if let Err(throttled) = counters.take_try(&state.config.sign_in_limits, &email, client) {
+        sign_in_refused(
+            state,
+            &email,
+            &client.0,
+            "sign_in.locked_out",
+            serde_json::json!({"step": "second_factor"}),
+        )
+        .await;
+        return Err(tries_throttled(throttled));
+    }
     // Counted before the secret is read, so parallel guesses each spend a try.
     let counted = state
         .sign_in
@@ -438,16 +468,41 @@ async fn totp_step(
             return Err(page);
         }
     }
-    let secret = match state.store.totp_secrets(user_id).await {
-        Ok((_, Some(secret))) => secret,
-        _ => return Err(Box::new(expired_page())),
-    };
-    if !crate::totp::verify(&secret, &form.code, crate::totp::now_seconds()) {
-        return Ok(pages::totp_form(
-            &form.flow,
-            Some("That code is not right; use the current code from your app."),
-            StatusCode::BAD_REQUEST,
-        ));
+    // The user's own limit and spent time step apply too: a code is good once, whichever
+    // flow or route it is typed in.
+    let check = state
+        .store
+        .check_totp_code(
+            user_id,
+            &form.code,
+            crate::totp::now_seconds(),
+            crate::totp::guess_limit(),
+        )
+        .await;
+    match check {
+        Ok(TotpCheck::Accepted) => {}
+        Ok(TotpCheck::Wrong { .. } | TotpCheck::Reused) => {
+            sign_in_refused(
+                state,
+                &email,
+                &client.0,
+                "sign_in.failed",
+                serde_json::json!({"step": "second_factor"}),
+            )
+            .await;
+            return Ok(pages::totp_form(
+                &form.flow,
+                Some("That code is not right; use the current code from your app (each code works once)."),
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        Ok(TotpCheck::Limited { retry_after }) => {
+            return Err(Box::new(too_many_page(
+                retry_after,
+                "Too many wrong codes from your authenticator app; try again later.",
+            )));
+        }
+        Ok(TotpCheck::NotEnrolled) | Err(_) => return Err(Box::new(expired_page())),
     }
     counters.right(&email, client);
     let flow = state

@@ -123,6 +123,40 @@ pub(super) async fn issue_tokens(
     Ok(fresh.answer(state))
 }
 
+/// Records a refused sign-in of `email` in the security log of every account the address
+/// belongs to; an address without an account leaves no trace (there is no log to hold it).
+pub(crate) async fn sign_in_refused(
+    state: &AppState,
+    email: &str,
+    client_address: &str,
+    action: &str,
+    details: serde_json::Value,
+) {
+    let users = match state.store.users_by_email_any_account(email).await {
+        Ok(users) => users,
+        Err(error) => {
+            tracing::warn!(%error, "cannot look up a refused sign-in's address");
+            return;
+        }
+    };
+    let mut details = details;
+    if let Some(map) = details.as_object_mut() {
+        map.insert("email".into(), email.into());
+        map.insert("client_address".into(), client_address.into());
+    }
+    for (account, user) in users {
+        security_event(
+            state,
+            account,
+            Some(user.id),
+            "sign-in",
+            action,
+            details.clone(),
+        )
+        .await;
+    }
+}
+
 /// Appends to the account's security log; a failure to record is logged, never shown to
 /// the client, whose request is answered the same either way.
 pub(crate) async fn security_event(
@@ -372,7 +406,9 @@ async fn refresh(
             .await;
             Err(invalid_grant("the refresh token was already used; every session from that sign-in is revoked, sign in again"))
         }
-        RefreshUse::Invalid => Err(invalid_grant("the refresh token is unknown, expired or revoked; sign in again")),
+        RefreshUse::Invalid => Err(invalid_grant(
+            "the refresh token is unknown, expired or revoked; sign in again",
+        )),
     }
 }
 

@@ -33,11 +33,18 @@ async fn an_administrators_events_survive_the_transfer_of_their_own_licence() {
     portal.assign(admin, "pro").await;
     portal.assign(camille, "eco").await;
     portal
-        .put(&portal.admin, &format!("/users/{noah}/role"), json!({"role": "administrator"}))
+        .put(
+            &portal.admin,
+            &format!("/users/{noah}/role"),
+            json!({"role": "administrator"}),
+        )
         .await
         .expect_status(StatusCode::OK);
     let before = done_by(&portal, ADMIN).await;
-    assert!(before.contains(&"licence.assigned".to_owned()), "{before:?}");
+    assert!(
+        before.contains(&"licence.assigned".to_owned()),
+        "{before:?}"
+    );
     assert!(before.contains(&"user.role_set".to_owned()), "{before:?}");
 
     let moved: Value = portal
@@ -48,7 +55,10 @@ async fn an_administrators_events_survive_the_transfer_of_their_own_licence() {
         )
         .await
         .parse_ok(StatusCode::OK);
-    assert_eq!(moved["logs_deleted"], 0, "no audit event counts as a deleted log");
+    assert_eq!(
+        moved["logs_deleted"], 0,
+        "no audit event counts as a deleted log"
+    );
 
     let after = done_by(&portal, ADMIN).await;
     for action in &before {
@@ -64,7 +74,10 @@ async fn an_administrators_events_survive_the_transfer_of_their_own_licence() {
     // Another administrator takes the licence back from the receiver: still nothing lost.
     let noah_token = portal.token_for(NOAH).await;
     let unassigned: Value = portal
-        .delete(&noah_token, &format!("/users/{lea}/licence?confirm_log_deletion=true"))
+        .delete(
+            &noah_token,
+            &format!("/users/{lea}/licence?confirm_log_deletion=true"),
+        )
         .await
         .parse_ok(StatusCode::OK);
     assert_eq!(unassigned["logs_deleted"], 0);
@@ -133,9 +146,14 @@ async fn the_security_log_is_for_the_accounts_administrators_only() {
         .get(&stranger, "/security-events")
         .await
         .parse_ok(StatusCode::OK);
-    assert!(theirs.is_empty(), "another account's log is not shown: {theirs:?}");
+    assert!(
+        theirs.is_empty(),
+        "another account's log is not shown: {theirs:?}"
+    );
 
-    let csv = portal.get(&portal.admin, "/security-events?format=csv").await;
+    let csv = portal
+        .get(&portal.admin, "/security-events?format=csv")
+        .await;
     csv.expect_status(StatusCode::OK);
     assert!(csv.text.contains("refresh_token.replayed"));
 }

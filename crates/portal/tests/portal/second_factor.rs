@@ -29,7 +29,11 @@ async fn enrol(portal: &Portal, token: &str) -> String {
     let enrolment = portal.post(token, "/me/totp", json!({})).await.json();
     let secret = enrolment["secret"].as_str().unwrap().to_owned();
     portal
-        .post(token, "/me/totp/confirm", json!({"code": code_in(&secret, 0)}))
+        .post(
+            token,
+            "/me/totp/confirm",
+            json!({"code": code_in(&secret, 0)}),
+        )
         .await
         .expect_status(StatusCode::NO_CONTENT);
     secret
@@ -93,9 +97,14 @@ async fn removing_the_second_factor_allows_five_wrong_codes_even_in_parallel() {
     assert_eq!((refused, limited), (5, 3), "five wrong codes are judged");
 
     // Once the limit is reached even the right code waits for the window to pass.
-    delete_with(&portal, &stolen, "/me/totp", json!({"code": code_in(&secret, 30)}))
-        .await
-        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    delete_with(
+        &portal,
+        &stolen,
+        "/me/totp",
+        json!({"code": code_in(&secret, 30)}),
+    )
+    .await
+    .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(enabled(&portal, CAMILLE).await);
     let events = security_actions(&portal).await;
     assert!(
@@ -119,8 +128,7 @@ async fn a_second_factor_code_is_accepted_only_once() {
         .expect_status(StatusCode::NO_CONTENT);
 
     // The code that confirmed the authenticator (seen over a shoulder, say) is spent.
-    let reused = delete_with(&portal, &token, "/me/totp", json!({ "code": seen }))
-        .await;
+    let reused = delete_with(&portal, &token, "/me/totp", json!({ "code": seen })).await;
     reused.expect_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(reused.text.contains("already used"), "{}", reused.text);
     assert!(enabled(&portal, CAMILLE).await);
@@ -259,7 +267,11 @@ async fn the_database_holds_no_plain_second_factor_secret() {
         .unwrap();
     let store = server.store().clone();
     let account = server.account.id;
-    let camille = store.user_by_email(account, CAMILLE).await.unwrap().unwrap();
+    let camille = store
+        .user_by_email(account, CAMILLE)
+        .await
+        .unwrap()
+        .unwrap();
     let secret = totp::new_secret();
     store.begin_totp(camille.id, &secret).await.unwrap();
     let confirmed = store
@@ -274,7 +286,10 @@ async fn the_database_holds_no_plain_second_factor_secret() {
         .await
         .unwrap();
     assert_eq!(confirmed, sxadmin_portal::store::TotpCheck::Accepted);
-    assert_eq!(store.totp_secrets(camille.id).await.unwrap().1, Some(secret.clone()));
+    assert_eq!(
+        store.totp_secrets(camille.id).await.unwrap().1,
+        Some(secret.clone())
+    );
     assert!(!contains(&database_bytes(folder.path()), &secret));
 
     let url = server.database_url.clone();
@@ -300,7 +315,12 @@ async fn the_database_holds_no_plain_second_factor_secret() {
     raw.close().await;
     let reopened = sxadmin_portal::open(&url).await.unwrap();
     assert_eq!(
-        reopened.totp_secrets(camille.id).await.unwrap().1.as_deref(),
+        reopened
+            .totp_secrets(camille.id)
+            .await
+            .unwrap()
+            .1
+            .as_deref(),
         Some(old)
     );
     let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
@@ -309,12 +329,91 @@ async fn the_database_holds_no_plain_second_factor_secret() {
         .fetch_one(&raw)
         .await
         .unwrap();
-    assert!(stored.starts_with("sealed1:") && !stored.contains(old), "{stored}");
+    assert!(
+        stored.starts_with("sealed1:") && !stored.contains(old),
+        "{stored}"
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let key = std::fs::metadata(folder.path().join("portal.sqlite.key")).unwrap();
-        assert_eq!(key.permissions().mode() & 0o777, 0o600, "the key is the owner's only");
+        assert_eq!(
+            key.permissions().mode() & 0o777,
+            0o600,
+            "the key is the owner's only"
+        );
     }
+}
+
+#[tokio::test]
+async fn the_sign_in_page_refuses_the_code_that_confirmed_the_authenticator() {
+    use crate::harness::{flow_of, Pkce};
+    let portal = Portal::start().await;
+    let token = portal.token_for(CAMILLE).await;
+    let enrolment = portal.post(&token, "/me/totp", json!({})).await.json();
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    let seen = code_in(&secret, 0);
+    portal
+        .post(&token, "/me/totp/confirm", json!({ "code": seen }))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+
+    let email_page = portal.authorize(&Pkce::new("reuse"), "st").await;
+    let second_factor = portal.complete_sign_in(&email_page, CAMILLE).await;
+    second_factor.expect_page(StatusCode::OK, "action=\"/signin/totp\"");
+    let flow = flow_of(&second_factor);
+    let replayed = portal
+        .submit("/signin/totp", &[("flow", &flow), ("code", &seen)])
+        .await;
+    replayed.expect_page(StatusCode::BAD_REQUEST, "action=\"/signin/totp\"");
+    assert!(replayed.header("location").is_none());
+
+    let accepted = portal
+        .submit("/signin/totp", &[("flow", &flow), ("code", &code_in(&secret, 30))])
+        .await;
+    Portal::code_from_redirect(&accepted, "st");
+
+    let events = security_actions(&portal).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "sign_in.failed" && e["details"]["step"] == "second_factor"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_and_lockouts_are_security_events() {
+    use crate::harness::{wrong_code, Pkce};
+    let portal = Portal::start_with(|config| {
+        config.sign_in_limits.failures_per_address_per_day = 1;
+    })
+    .await;
+    let email_page = portal.authorize(&Pkce::new("fail"), "st").await;
+    let flow = portal.enter_email(&email_page, CAMILLE).await;
+    let right = portal.latest_code(CAMILLE);
+    portal
+        .enter_code(&flow, &wrong_code(&right))
+        .await
+        .expect_page(StatusCode::BAD_REQUEST, "action=\"/signin/code\"");
+    let events = security_actions(&portal).await;
+    let failed = events
+        .iter()
+        .find(|e| e["action"] == "sign_in.failed")
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert_eq!(failed["target"], CAMILLE);
+    assert_eq!(failed["details"]["email"], CAMILLE);
+    assert_eq!(failed["details"]["step"], "code");
+
+    // The address's limit is reached: the next try is refused and recorded as a lockout.
+    let refused = portal.enter_code(&flow, &right).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    let events = security_actions(&portal).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "sign_in.locked_out" && e["target"] == CAMILLE),
+        "{events:?}"
+    );
 }

@@ -197,9 +197,18 @@ async fn a_user_lists_and_ends_their_own_sessions_and_no_one_elses() {
     let listing = portal.get(&laptop.access, "/me/sessions").await;
     let sessions: Vec<Session> = listing.parse_ok(StatusCode::OK);
     assert_eq!(sessions.len(), 3, "{sessions:?}");
-    for secret in [&laptop.access, &laptop.refresh, &phone.access, &phone.refresh, &script] {
+    for secret in [
+        &laptop.access,
+        &laptop.refresh,
+        &phone.access,
+        &phone.refresh,
+        &script,
+    ] {
         assert!(!listing.text.contains(secret.as_str()), "no token is shown");
-        assert!(!listing.text.contains(&secrets::hash(secret)), "nor its hash");
+        assert!(
+            !listing.text.contains(&secrets::hash(secret)),
+            "nor its hash"
+        );
     }
     assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
     assert_eq!(

@@ -62,7 +62,17 @@ pub(super) async fn insert_event(
     target: Option<&str>,
     details: serde_json::Value,
 ) -> StoreResult<()> {
-    append(conn, Log::Audit, account, actor, action, target_user_id, target, details).await
+    append(
+        conn,
+        Log::Audit,
+        account,
+        actor,
+        action,
+        target_user_id,
+        target,
+        details,
+    )
+    .await
 }
 
 /// Appends to the security log; the target's address is looked up in the same transaction.

@@ -9,9 +9,7 @@ use super::events::{insert_event, insert_security_event};
 use super::users::fetch_user;
 use super::{SqliteStore, WriteTx};
 use crate::secrets::SecretBox;
-use crate::store::{
-    Actor, GuessLimit, SecondFactorStore, StoreError, StoreResult, TotpCheck,
-};
+use crate::store::{Actor, GuessLimit, SecondFactorStore, StoreError, StoreResult, TotpCheck};
 use crate::totp;
 
 /// Which secret a code is checked against, and so which spent step applies.
@@ -147,7 +145,10 @@ impl SqliteStore {
         }
         let tries = i64::from(limit.tries);
         if guard.failures >= tries {
-            let left = guard.window_start.saturating_add(window).saturating_sub(now);
+            let left = guard
+                .window_start
+                .saturating_add(window)
+                .saturating_sub(now);
             return Ok(TotpCheck::Limited {
                 retry_after: u64::try_from(left.max(1)).unwrap_or(1),
             });

@@ -65,7 +65,15 @@ async fn list(options: &GlobalOptions, client: &PortalClient) -> anyhow::Result<
         output::print_json(&sessions)?;
         return Ok(Outcome::Done);
     }
-    let mut table = Table::new(&["ID", "KIND", "CLIENT", "CREATED", "LAST USED", "EXPIRES", ""]);
+    let mut table = Table::new(&[
+        "ID",
+        "KIND",
+        "CLIENT",
+        "CREATED",
+        "LAST USED",
+        "EXPIRES",
+        "",
+    ]);
     for session in &sessions {
         table.row(vec![
             session.id.clone(),
@@ -116,7 +124,11 @@ struct Revoked<'a> {
     revoked: &'a Session,
 }
 
-async fn revoke(options: &GlobalOptions, client: &PortalClient, id: &str) -> anyhow::Result<Outcome> {
+async fn revoke(
+    options: &GlobalOptions,
+    client: &PortalClient,
+    id: &str,
+) -> anyhow::Result<Outcome> {
     let sessions = client.sessions().await?;
     let session = find(&sessions, id)?;
     if session.current {

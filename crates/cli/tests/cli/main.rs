@@ -12,3 +12,4 @@ mod import;
 mod login;
 mod offline;
 mod portal_serve;
+mod sessions;

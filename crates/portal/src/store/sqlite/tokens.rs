@@ -126,7 +126,12 @@ impl TokenStore for SqliteStore {
             .is_none_or(|at| at + LAST_USE_PRECISION_MS <= millis(now));
         let owner = owner(&mut conn, row).await?;
         drop(conn);
-        if stale && owner.is_some() {
+        // Only a token that acts for its owner counts as use; a refresh token shown as a
+        // bearer token is refused by the caller.
+        let acting = owner
+            .as_ref()
+            .is_some_and(|o| o.kind != TokenKind::Refresh);
+        if stale && acting {
             let mut tx = self.write().await?;
             sqlx::query("UPDATE tokens SET last_used_at = ? WHERE hash = ?")
                 .bind(millis(now))

@@ -6,8 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+use sxadmin_client::folders::Folders;
+
 pub fn demo_folder(data_dir: &Path) -> PathBuf {
-    data_dir.join("demo-portal")
+    Folders::at(data_dir).demo_portal()
 }
 
 #[cfg(not(feature = "demo"))]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sxadmin_client::core::csv::IssueCode;
 use sxadmin_client::core::ErrorCode;
+use sxadmin_client::folders::FolderError;
 use sxadmin_client::import::journal::JournalError;
 use sxadmin_client::import::workflow::ImportError;
 use sxadmin_client::secrets::SecretStoreError;
@@ -34,6 +35,8 @@ pub enum AppError {
     Import(#[from] ImportError),
     #[error("{0}")]
     Journal(#[from] JournalError),
+    #[error("{0}")]
+    Folder(#[from] FolderError),
     #[error("there is no file to import yet; choose a CSV file first")]
     NoImport,
     #[error("an import is already running; wait for it or cancel it")]
@@ -71,6 +74,8 @@ pub enum DesktopCode {
     JournalMissing,
     JournalUnreadable,
     JournalFinished,
+    FolderNotFound,
+    FolderWriteFailed,
 }
 
 /// Every code a command can fail with: the portal's, the import file's or the desktop's.
@@ -124,9 +129,9 @@ impl AppError {
             AppError::SignIn(error) => AppErrorCode::from_words(error.code()),
             AppError::Import(ImportError::File(error)) => error.code().into(),
             AppError::Import(ImportError::Portal(error)) => client_code(error),
-            AppError::Import(ImportError::Journal(error)) | AppError::Journal(error) => {
-                AppErrorCode::from_words(error.code())
-            }
+            AppError::Import(error) => AppErrorCode::from_words(&error.code()),
+            AppError::Journal(error) => AppErrorCode::from_words(error.code()),
+            AppError::Folder(error) => AppErrorCode::from_words(error.code()),
             AppError::NotSignedIn => DesktopCode::NotSignedIn.into(),
             AppError::File { code, .. } => *code,
             AppError::Demo(_) => DesktopCode::DemoFailed.into(),
@@ -213,6 +218,14 @@ mod tests {
                 reason: "y".into(),
             }),
             AppError::Journal(JournalError::AlreadyFinished),
+            AppError::Folder(FolderError::Write {
+                path: "x".into(),
+                reason: "y".into(),
+            }),
+            AppError::Folder(FolderError::NotFound {
+                kind: "data",
+                variable: "SXADMIN_DESKTOP_DATA",
+            }),
         ];
         for error in errors {
             let words = match &error {
@@ -220,6 +233,7 @@ mod tests {
                 AppError::SignIn(e) => e.code().to_owned(),
                 AppError::Portal(e) => e.code().to_owned(),
                 AppError::Journal(e) => e.code().to_owned(),
+                AppError::Folder(e) => e.code().to_owned(),
                 _ => unreachable!(),
             };
             assert_eq!(code_of(error), words, "{words} is not in DesktopCode");

@@ -12,7 +12,6 @@ pub mod demo;
 pub mod dialogs;
 pub mod error;
 pub mod import;
-pub mod settings;
 pub mod state;
 
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use sxadmin_client::core::csv::results::ResultRow;
 use sxadmin_client::core::{Id, Me};
+use sxadmin_client::folders::{Folders, FrontEnd};
 use sxadmin_client::secrets::SecretStore;
 use sxadmin_client::PortalClient;
 
@@ -70,14 +71,14 @@ impl AppState {
     }
 
     /// The data folder: `SXADMIN_DESKTOP_DATA` when set (tests use a fresh one each), or
-    /// the user's data folder.
+    /// the user's data folder, as the client library decides for every front end.
     pub fn default_data_dir() -> AppResult<PathBuf> {
-        if let Some(dir) = std::env::var_os("SXADMIN_DESKTOP_DATA") {
-            return Ok(PathBuf::from(dir));
-        }
-        directories::ProjectDirs::from("com", "Secure Exchanges", "sxadmin")
-            .map(|dirs| dirs.data_dir().join("desktop"))
-            .ok_or_else(|| AppError::Internal("cannot find the user's data folder".into()))
+        Ok(Folders::of(FrontEnd::Desktop)?.data)
+    }
+
+    /// The app's folders: settings, import journals and the demo portal live there.
+    pub fn folders(&self) -> Folders {
+        Folders::at(&self.data_dir)
     }
 
     /// A client for the signed-in portal with a valid access token, or `not_signed_in`.

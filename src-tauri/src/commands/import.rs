@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 
 use sxadmin_client::core::csv::results::write_results;
 use sxadmin_client::core::csv::{IssueCode, ReadOptions};
-use sxadmin_client::folders::Folders;
 use sxadmin_client::import::workflow;
 use sxadmin_client::import::{ApplyOptions, Outcome};
 use sxadmin_client::PortalClient;
@@ -104,7 +103,7 @@ pub async fn load_import_bytes(
 
 /// Where the journals of running and interrupted imports are kept.
 fn journals(state: &AppState) -> PathBuf {
-    Folders::at(&state.data_dir).imports()
+    state.folders().imports()
 }
 
 /// Reads the file and plans it against a snapshot of the portal. Nothing is written.

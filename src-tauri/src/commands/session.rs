@@ -6,8 +6,8 @@ use tauri::State;
 
 use crate::demo::{demo_folder, DemoPortal};
 use crate::error::{AppError, AppResult};
-use crate::settings::Settings;
 use crate::state::{AppState, Session, Source, CLIENT_ID};
+use sxadmin_client::folders::Settings;
 
 /// Who is signed in where; never the token.
 #[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
@@ -53,7 +53,7 @@ fn demo_secret_name(state: &AppState) -> String {
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
-    let settings = Settings::load(&state.data_dir);
+    let settings = Settings::load(&state.folders());
     let session = state.session.read().await.as_ref().map(info);
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -103,9 +103,7 @@ fn demo_client_session(
 }
 
 fn save(state: &AppState, settings: &Settings) -> AppResult<()> {
-    settings
-        .save(&state.data_dir)
-        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))
+    Ok(settings.save(&state.folders())?)
 }
 
 async fn portal_session(session: sxadmin_client::session::Session) -> AppResult<Session> {
@@ -126,11 +124,9 @@ pub async fn sign_in_demo(state: State<'_, AppState>) -> AppResult<SessionInfo> 
     *state.session.write().await = Some(session);
     let settings = Settings {
         demo: true,
-        ..Settings::load(&state.data_dir)
+        ..Settings::load(&state.folders())
     };
-    settings
-        .save(&state.data_dir)
-        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
+    settings.save(&state.folders())?;
     Ok(info)
 }
 
@@ -141,7 +137,7 @@ pub async fn restore_session(state: State<'_, AppState>) -> AppResult<Option<Ses
     if let Some(session) = state.session.read().await.as_ref() {
         return Ok(Some(info(session)));
     }
-    let settings = Settings::load(&state.data_dir);
+    let settings = Settings::load(&state.folders());
     if settings.demo {
         let session = demo_session(&state).await?;
         let info = info(&session);
@@ -182,13 +178,14 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
     if let Ok(mut import) = state.import.lock() {
         *import = None;
     }
+    if let Ok(mut results) = state.results.lock() {
+        results.clear();
+    }
     let settings = Settings {
         demo: false,
-        ..Settings::load(&state.data_dir)
+        ..Settings::load(&state.folders())
     };
-    settings
-        .save(&state.data_dir)
-        .map_err(|e| AppError::Internal(format!("cannot save the settings: {e}")))?;
+    settings.save(&state.folders())?;
     Ok(())
 }
 

@@ -37,6 +37,7 @@ pub async fn list_users(state: State<'_, AppState>, query: ListUsers) -> AppResu
             order: query.descending.then_some(SortOrder::Desc),
             cursor: query.cursor,
             limit: query.limit,
+            ..UserListQuery::default()
         })
         .await?)
 }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod error;
+pub mod export;
 pub mod folders;
 pub mod import;
 pub mod licences;

@@ -226,10 +226,29 @@ pub enum BatchOperation {
         #[serde(flatten)]
         changes: UserChanges,
     },
+    /// Stops the user with this address from signing in (an import's removal). Refused
+    /// for the caller and for the last active administrator.
+    Disable {
+        #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+        email: String,
+    },
+    /// Deletes the user with this address; their licence goes back to the pool. Refused
+    /// for the caller and for the last active administrator.
+    Delete {
+        #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+        email: String,
+    },
 }
 
 wire_enum!(
-    BatchOutcome { Created => "created", Updated => "updated", Unchanged => "unchanged", Error => "error" }
+    BatchOutcome {
+        Created => "created",
+        Updated => "updated",
+        Unchanged => "unchanged",
+        Disabled => "disabled",
+        Deleted => "deleted",
+        Error => "error",
+    }
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -169,6 +169,82 @@ pub struct UserListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<u32>,
+    /// Only users with this role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Only users in this role group (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Id>,
+    /// Only users holding a licence of this tier, or `none`: users without a licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<LicenceFilter>,
+    /// `active` (can sign in) or `disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+}
+
+/// The licence filter of the user list: a tier, or no licence at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceFilter {
+    Eco,
+    Advanced,
+    Pro,
+    None,
+}
+
+impl LicenceFilter {
+    /// The tier filtered on; `None` for users without a licence.
+    pub fn tier(self) -> Option<LicenceTier> {
+        match self {
+            LicenceFilter::Eco => Some(LicenceTier::Eco),
+            LicenceFilter::Advanced => Some(LicenceTier::Advanced),
+            LicenceFilter::Pro => Some(LicenceTier::Pro),
+            LicenceFilter::None => None,
+        }
+    }
+
+    /// `eco`, `advanced`, `pro` (in English or French, as an import reads them) or `none`
+    /// (`aucune`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "none" | "aucune" | "aucun" | "no" | "-" => Some(LicenceFilter::None),
+            other => crate::csv::parse_licence(other).map(|tier| match tier {
+                LicenceTier::Eco => LicenceFilter::Eco,
+                LicenceTier::Advanced => LicenceFilter::Advanced,
+                LicenceTier::Pro => LicenceFilter::Pro,
+            }),
+        }
+    }
+}
+
+/// Whether a user can sign in, as the user list filters on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn is_active(self) -> bool {
+        self == UserStatus::Active
+    }
+
+    /// `active` or `disabled`, in English or French (`actif`, `désactivé`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "active" | "actif" | "enabled" => Some(UserStatus::Active),
+            "disabled" | "inactive" | "désactivé" | "desactive" | "inactif" => {
+                Some(UserStatus::Disabled)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

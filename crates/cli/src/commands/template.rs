@@ -1,19 +1,21 @@
-//! `sxadmin template [-o FILE]`: the CSV template an import expects.
+//! `sxadmin template [-o FILE]`: the template an import expects. `-o users.xlsx` writes the
+//! Excel workbook (drop-down lists, a guide sheet); any other name, or standard output,
+//! gets the CSV header line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Write the template to this file instead of standard output.
+    /// Write the template to this file instead of standard output: an Excel workbook
+    /// when the name ends in .xlsx, CSV otherwise.
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
 
 pub fn run(args: TemplateArgs) -> anyhow::Result<()> {
-    let template = sxadmin_core::csv::template();
     match args.output {
         Some(path) => {
             if path.exists() {
@@ -23,11 +25,24 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            std::fs::write(&path, template)
+            let (bytes, kind) = if is_xlsx(&path) {
+                let bytes = sxadmin_core::workbook::template_xlsx()
+                    .context("cannot build the workbook template")?;
+                (bytes, "Excel template (see its Guide sheet)")
+            } else {
+                (sxadmin_core::csv::template().into_bytes(), "CSV template")
+            };
+            std::fs::write(&path, bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Template written to {}", path.display());
+            eprintln!("{kind} written to {}", path.display());
         }
-        None => print!("{template}"),
+        None => print!("{}", sxadmin_core::csv::template()),
     }
     Ok(())
+}
+
+fn is_xlsx(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("xlsx"))
 }

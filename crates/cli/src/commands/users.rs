@@ -1,9 +1,16 @@
 //! `sxadmin users`.
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use sxadmin_client::export::{self, ExportFormat};
+use sxadmin_client::PortalClient;
 use sxadmin_core::rules::{self, RuleError};
-use sxadmin_core::{Language, NewUser, Role, User, UserChanges};
+use sxadmin_core::{
+    Id, Language, LicenceFilter, NewUser, Role, User, UserChanges, UserListQuery, UserStatus,
+};
 
 use super::output::{self, Table};
 use super::{GlobalOptions, Outcome, UsageError};
@@ -18,6 +25,9 @@ pub struct UsersArgs {
 enum UsersCommand {
     /// List the account's users (every page, unless --limit).
     List(ListArgs),
+    /// Write the users (or those the filters keep) to FILE.xlsx or FILE.csv, with the
+    /// template's columns, to edit and import again.
+    Export(ExportArgs),
     /// Show one user.
     Show {
         /// The user's e-mail address.
@@ -36,12 +46,96 @@ enum UsersCommand {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// Only users whose e-mail address or name contains this text.
-    #[arg(long)]
-    search: Option<String>,
+    #[command(flatten)]
+    filters: Filters,
     /// At most this many users.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The file to write: .xlsx (Excel, with the template's drop-down lists) or .csv.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    filters: Filters,
+}
+
+/// The user list's filters, shared by `list` and `export`.
+#[derive(Debug, Args)]
+struct Filters {
+    /// Only users whose e-mail address or name contains this text.
+    #[arg(long)]
+    search: Option<String>,
+    /// Only users with this role: `user` or `administrator`.
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// Only users in this role group (its name or number).
+    #[arg(long)]
+    group: Option<String>,
+    /// Only users holding this licence tier (`eco`, `advanced`, `pro`), or `none`.
+    #[arg(long, value_parser = parse_licence_filter)]
+    licence: Option<LicenceFilter>,
+    /// `active` or `disabled`.
+    #[arg(long, value_parser = parse_status)]
+    status: Option<UserStatus>,
+}
+
+impl Filters {
+    /// The list query, the group named by its name found among the account's groups.
+    async fn query(self, client: &PortalClient) -> anyhow::Result<UserListQuery> {
+        let group = match self.group {
+            Some(group) => Some(group_id(client, &group).await?),
+            None => None,
+        };
+        Ok(UserListQuery {
+            search: self.search.filter(|s| !s.trim().is_empty()),
+            role: self.role,
+            group,
+            licence: self.licence,
+            status: self.status,
+            ..UserListQuery::default()
+        })
+    }
+}
+
+async fn group_id(client: &PortalClient, group: &str) -> anyhow::Result<Id> {
+    let groups = client.roles().await?.groups;
+    let wanted = group.trim();
+    if let Some(found) = groups
+        .iter()
+        .find(|g| g.name.trim().eq_ignore_ascii_case(wanted))
+    {
+        return Ok(found.id);
+    }
+    if let Ok(id) = wanted.trim_start_matches('#').parse::<Id>() {
+        if groups.iter().any(|g| g.id == id) {
+            return Ok(id);
+        }
+    }
+    let names = groups
+        .iter()
+        .map(|g| format!("{:?}", g.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(UsageError(if names.is_empty() {
+        format!("--group: the account has no role group (asked for {wanted:?})")
+    } else {
+        format!("--group: no role group is named {wanted:?}; the groups are {names}")
+    })
+    .into())
+}
+
+fn parse_licence_filter(text: &str) -> Result<LicenceFilter, String> {
+    LicenceFilter::parse(text).ok_or_else(|| {
+        format!("\"{text}\" is not a licence tier; use `eco`, `advanced`, `pro` or `none`")
+    })
+}
+
+fn parse_status(text: &str) -> Result<UserStatus, String> {
+    UserStatus::parse(text)
+        .ok_or_else(|| format!("\"{text}\" is not a status; use `active` or `disabled`"))
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +190,7 @@ pub fn parse_language(text: &str) -> Result<Language, String> {
 pub async fn run(options: &GlobalOptions, args: UsersArgs) -> anyhow::Result<Outcome> {
     match args.command {
         UsersCommand::List(args) => list(options, args).await,
+        UsersCommand::Export(args) => export(options, args).await,
         UsersCommand::Show { email } => show(options, &email).await,
         UsersCommand::Add(args) => add(options, args).await,
         UsersCommand::Edit(args) => edit(options, args).await,
@@ -105,9 +200,9 @@ pub async fn run(options: &GlobalOptions, args: UsersArgs) -> anyhow::Result<Out
 
 async fn list(options: &GlobalOptions, args: ListArgs) -> anyhow::Result<Outcome> {
     let client = super::connect::client(options).await?;
-    let search = args.search.filter(|s| !s.trim().is_empty());
+    let query = args.filters.query(&client).await?;
     let limit = args.limit.and_then(|limit| usize::try_from(limit).ok());
-    let (users, total) = client.users_up_to(search, limit).await?;
+    let (users, total) = export::all_users(&client, &query, limit).await?;
     if options.json {
         output::print_json(&users)?;
         return Ok(Outcome::Done);
@@ -130,6 +225,53 @@ async fn list(options: &GlobalOptions, args: ListArgs) -> anyhow::Result<Outcome
     } else {
         println!("{shown} user{}.", if shown == 1 { "" } else { "s" });
     }
+    Ok(Outcome::Done)
+}
+
+#[derive(Serialize)]
+struct ExportReport {
+    file: String,
+    users: usize,
+}
+
+async fn export(options: &GlobalOptions, args: ExportArgs) -> anyhow::Result<Outcome> {
+    let Some(format) = ExportFormat::from_path(&args.output) else {
+        return Err(UsageError(format!(
+            "{}: name the file .xlsx (Excel) or .csv",
+            args.output.display()
+        ))
+        .into());
+    };
+    if args.output.exists() {
+        return Err(UsageError(format!(
+            "{} already exists; choose another file name or delete it first",
+            args.output.display()
+        ))
+        .into());
+    }
+    let client = super::connect::client(options).await?;
+    let query = args.filters.query(&client).await?;
+    let exported = export::export_users(&client, &query, format)
+        .await
+        .map_err(|error| match error {
+            export::ExportUsersError::Portal(error) => anyhow::Error::from(error),
+            other => anyhow::Error::from(other),
+        })?;
+    std::fs::write(&args.output, &exported.bytes)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    output::done(
+        options,
+        &format!(
+            "Exported {} user{} to {}.",
+            exported.users,
+            if exported.users == 1 { "" } else { "s" },
+            args.output.display()
+        ),
+        &ExportReport {
+            file: args.output.display().to_string(),
+            users: exported.users,
+        },
+    )?;
     Ok(Outcome::Done)
 }
 

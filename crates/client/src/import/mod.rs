@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sxadmin_core::csv::plan::{Action, ImportPlan, PlannedRow, PortalSnapshot};
+use sxadmin_core::csv::plan::{Action, ImportPlan, PlannedRow, PortalSnapshot, RemovalKind};
 use sxadmin_core::csv::results::ResultRow;
 use sxadmin_core::{
     BatchItem, BatchItemResult, BatchOperation, BatchOutcome, DomainStatus, ErrorCode, Id,
@@ -60,6 +60,8 @@ pub struct Progress {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    pub disabled: usize,
+    pub deleted: usize,
     pub failed: usize,
 }
 
@@ -69,6 +71,8 @@ impl Progress {
             BatchOutcome::Created => self.created += 1,
             BatchOutcome::Updated => self.updated += 1,
             BatchOutcome::Unchanged => self.unchanged += 1,
+            BatchOutcome::Disabled => self.disabled += 1,
+            BatchOutcome::Deleted => self.deleted += 1,
             BatchOutcome::Error => self.failed += 1,
         }
     }
@@ -89,6 +93,7 @@ pub struct Outcome {
 /// One row to send: its batch item and the licence it should hold afterwards.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
+    /// The row's line; 0 for a user the file does not list, removed in sync mode.
     pub line: u64,
     pub email: String,
     pub item: BatchItem,
@@ -122,7 +127,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Turns a plan into jobs keyed by `scope` (see [`key_scope`]).
+/// Turns a plan into jobs keyed by `scope` (see [`key_scope`]): the file's rows in file
+/// order, then the users the file does not list that sync mode removes.
 pub fn work(plan: &ImportPlan, scope: &str) -> Work {
     let mut work = Work::default();
     for row in &plan.rows {
@@ -131,6 +137,12 @@ pub fn work(plan: &ImportPlan, scope: &str) -> Work {
             Action::Update { changes, .. } => BatchOperation::Update {
                 email: row.email.clone(),
                 changes: changes.clone(),
+            },
+            Action::Disable { .. } => BatchOperation::Disable {
+                email: row.email.clone(),
+            },
+            Action::Delete { .. } => BatchOperation::Delete {
+                email: row.email.clone(),
             },
             Action::Unchanged { .. } => {
                 work.settled
@@ -156,6 +168,35 @@ pub fn work(plan: &ImportPlan, scope: &str) -> Work {
                 operation,
             },
             licence: licence_wanted(row),
+        });
+    }
+    for removal in plan
+        .removals
+        .iter()
+        .filter(|removal| removal.line.is_none())
+    {
+        let operation = match removal.kind {
+            RemovalKind::Disable => BatchOperation::Disable {
+                email: removal.email.clone(),
+            },
+            RemovalKind::Delete => BatchOperation::Delete {
+                email: removal.email.clone(),
+            },
+        };
+        work.jobs.push(Job {
+            line: 0,
+            email: removal.email.clone(),
+            item: BatchItem {
+                // The user's id, not a line: the same user is removed once whatever the
+                // file's rows, and disabling then deleting them are two operations.
+                idempotency_key: format!(
+                    "import-{scope}-missing-{}-{}",
+                    removal.kind.as_str(),
+                    removal.user_id
+                ),
+                operation,
+            },
+            licence: None,
         });
     }
     work
@@ -195,6 +236,7 @@ pub async fn run(
         results.push(row);
     }
     on_progress(&progress);
+    // Users missing from the file all have line 0, so a row is told by line and address.
     let every_job: Vec<(u64, String)> = work
         .jobs
         .iter()
@@ -267,19 +309,25 @@ pub async fn run(
         results.push(job_result(job, BatchOutcome::Error, reason.clone()));
     }
     // A task that failed without handing its rows back must still leave them a line.
-    let answered: HashSet<u64> = results.iter().map(|row| row.line).collect();
-    for (line, email) in every_job {
-        if !answered.contains(&line) {
-            progress.failed += 1;
-            results.push(ResultRow {
-                line,
-                email,
-                outcome: BatchOutcome::Error,
-                message: "not imported: the import stopped; run it again with --resume".into(),
-            });
-        }
+    let answered: HashSet<(u64, &str)> = results
+        .iter()
+        .map(|row| (row.line, row.email.as_str()))
+        .collect();
+    let unanswered: Vec<(u64, String)> = every_job
+        .into_iter()
+        .filter(|(line, email)| !answered.contains(&(*line, email.as_str())))
+        .collect();
+    for (line, email) in unanswered {
+        progress.failed += 1;
+        results.push(ResultRow {
+            line,
+            email,
+            outcome: BatchOutcome::Error,
+            message: "not imported: the import stopped; run it again with --resume".into(),
+        });
     }
-    results.sort_by_key(|row| row.line);
+    // File rows in file order, then the users the file does not list.
+    results.sort_by_key(|row| (row.line == 0, row.line));
     Outcome {
         progress,
         cancelled,

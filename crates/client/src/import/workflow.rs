@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sxadmin_core::csv::plan::{build_plan, ImportPlan};
+use sha2::{Digest, Sha256};
+use sxadmin_core::csv::plan::{build_plan_with, ImportPlan, PlanOptions, RemovalLimit, SyncMode};
 use sxadmin_core::csv::{self, FileError, ReadOptions};
-use sxadmin_core::Id;
+use sxadmin_core::{workbook, Id};
 
 use super::journal::{self, Header, Journal, JournalError};
 use super::{file_digest, key_scope, run, work, ApplyOptions, Outcome, Progress, Work};
@@ -23,6 +24,14 @@ pub enum ImportError {
     Portal(#[from] ClientError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The plan removes more users than the safeguard allows; see `Safeguard::refusal`.
+    #[error("{0}")]
+    TooManyRemovals(String),
+    #[error(
+        "the number typed ({typed}) is not the number of users this import removes \
+         ({expected}); nothing was changed"
+    )]
+    RemovalsNotConfirmed { expected: usize, typed: usize },
 }
 
 impl ImportError {
@@ -31,6 +40,8 @@ impl ImportError {
             ImportError::File(error) => error.code().as_str().to_owned(),
             ImportError::Portal(error) => error.code().to_owned(),
             ImportError::Journal(error) => error.code().to_owned(),
+            ImportError::TooManyRemovals(_) => "too_many_removals".to_owned(),
+            ImportError::RemovalsNotConfirmed { .. } => "removals_not_confirmed".to_owned(),
         }
     }
 }
@@ -47,6 +58,8 @@ pub struct Planned {
     pub interrupted: Option<Interrupted>,
     scope: String,
     journal_path: PathBuf,
+    /// The administrator confirmed the removals beyond the safeguard's limit.
+    removals_confirmed: bool,
 }
 
 impl Planned {
@@ -54,6 +67,28 @@ impl Planned {
     pub fn journal_path(&self) -> &Path {
         &self.journal_path
     }
+
+    /// Allows a plan that removes more users than the safeguard's limit, once the
+    /// administrator has typed how many users it removes (the desktop asks for it).
+    pub fn confirm_removals(&mut self, typed: usize) -> Result<(), ImportError> {
+        let expected = self.plan.removals.len();
+        if typed != expected {
+            return Err(ImportError::RemovalsNotConfirmed { expected, typed });
+        }
+        self.removals_confirmed = true;
+        Ok(())
+    }
+}
+
+/// What the administrator chose for an import beyond the file itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The workbook sheet to read; the first visible one when `None` (ignored for CSV).
+    pub sheet: Option<String>,
+    /// Whether users the file does not list are disabled or deleted.
+    pub sync: SyncMode,
+    /// The most users the import may disable or delete (10% of the account by default).
+    pub max_removals: RemovalLimit,
 }
 
 /// An import that stopped before every row was settled (a crash, a closed window, a lost
@@ -68,9 +103,27 @@ pub struct Interrupted {
     pub left: usize,
 }
 
-/// Reads `bytes` as an import file (offline): every problem of the file alone.
+/// Reads `bytes` as an import file (offline): every problem of the file alone. A
+/// workbook (.xlsx, .xlsm, .xls, .ods) is read from its first visible sheet.
 pub fn read(bytes: &[u8]) -> Result<csv::ParsedFile<'_>, FileError> {
-    csv::read(bytes, &ReadOptions::default())
+    read_sheet(bytes, None)
+}
+
+/// Reads `bytes` as an import file, a workbook from the sheet named `sheet`.
+pub fn read_sheet<'a>(
+    bytes: &'a [u8],
+    sheet: Option<&str>,
+) -> Result<csv::ParsedFile<'a>, FileError> {
+    workbook::read_any(bytes, sheet, &ReadOptions::default())
+}
+
+/// The sheets a workbook offers, for a chooser; empty for a CSV file.
+pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+    if workbook::is_workbook(bytes) {
+        workbook::sheet_names(bytes)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Reads the file, takes a snapshot of the portal and plans. Nothing is written.
@@ -80,11 +133,32 @@ pub async fn plan(
     file: &str,
     journal_dir: &Path,
 ) -> Result<Planned, ImportError> {
-    let parsed = read(bytes)?;
+    plan_with(client, bytes, file, journal_dir, &ImportOptions::default()).await
+}
+
+/// [`plan`] with a sheet, sync mode and removal limit chosen.
+pub async fn plan_with(
+    client: &PortalClient,
+    bytes: &[u8],
+    file: &str,
+    journal_dir: &Path,
+    options: &ImportOptions,
+) -> Result<Planned, ImportError> {
+    let parsed = read_sheet(bytes, options.sheet.as_deref())?;
     let me = client.me().await?;
     let snapshot = super::snapshot(client).await?;
-    let plan = build_plan(&parsed, &snapshot);
-    let scope = key_scope(me.account.id, &file_digest(bytes));
+    let plan_options = PlanOptions {
+        sync: options.sync,
+        max_removals: options.max_removals,
+        caller: Some(me.user.id),
+    };
+    let plan = build_plan_with(&parsed, &snapshot, &plan_options);
+    // Two sheets of one workbook are two imports: their rows share line numbers.
+    let digest = match &parsed.sheet {
+        Some(sheet) => sheet_digest(bytes, &sheet.name),
+        None => file_digest(bytes),
+    };
+    let scope = key_scope(me.account.id, &digest);
     let journal_path = journal::path(journal_dir, &scope);
     let interrupted = inspect(&journal_path);
     Ok(Planned {
@@ -94,7 +168,16 @@ pub async fn plan(
         interrupted,
         scope,
         journal_path,
+        removals_confirmed: false,
     })
+}
+
+fn sheet_digest(bytes: &[u8], sheet: &str) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(file_digest(bytes));
+    hash.update([0]);
+    hash.update(sheet.as_bytes());
+    hash.finalize().into()
 }
 
 /// Applies a plan, recording each settled row in a journal first written with every job.
@@ -107,6 +190,9 @@ pub async fn apply(
     cancel: &AtomicBool,
     on_progress: impl FnMut(&Progress),
 ) -> Result<Outcome, ImportError> {
+    if let (Some(refusal), false) = (planned.plan.safeguard.refusal(), planned.removals_confirmed) {
+        return Err(ImportError::TooManyRemovals(refusal));
+    }
     let work = work(&planned.plan, &planned.scope);
     let header = Header {
         portal: client.url().as_str().to_owned(),

@@ -16,7 +16,8 @@ use crate::spreadsheet::excel_safe;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResultRow {
-    /// The row's line in the imported file, so the administrator can find it there.
+    /// The row's line in the imported file, so the administrator can find it there; 0 for
+    /// a user the file does not list, removed in sync mode.
     pub line: u64,
     pub email: String,
     pub outcome: BatchOutcome,
@@ -40,7 +41,11 @@ pub fn write_results<W: Write>(
         .from_writer(out);
     writer.write_record(RESULTS_HEADER)?;
     for row in rows {
-        let line = row.line.to_string();
+        // Line 0: a user the file does not list, removed in sync mode.
+        let line = match row.line {
+            0 => String::new(),
+            line => line.to_string(),
+        };
         writer.write_record([
             excel_safe(&line).as_ref(),
             excel_safe(&row.email).as_ref(),

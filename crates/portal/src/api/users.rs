@@ -73,6 +73,10 @@ pub async fn list_users(
             caller.account.id,
             &UserQuery {
                 search: params.search,
+                role: params.role,
+                group: params.group,
+                licence: params.licence,
+                status: params.status,
                 sort,
                 descending,
                 after,

@@ -90,6 +90,11 @@ impl Actor {
 #[derive(Clone, Debug)]
 pub struct UserQuery {
     pub search: Option<String>,
+    pub role: Option<Role>,
+    /// A role group's id.
+    pub group: Option<Id>,
+    pub licence: Option<sxadmin_core::LicenceFilter>,
+    pub status: Option<sxadmin_core::UserStatus>,
     pub sort: UserSort,
     pub descending: bool,
     pub after: Option<(SortKey, Id)>,

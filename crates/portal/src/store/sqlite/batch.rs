@@ -1,4 +1,5 @@
-//! Batches of creates and updates, each applied once per idempotency key. A large import
+//! Batches of creates, updates and an import's removals (disable, delete), each applied
+//! once per idempotency key. A large import
 //! spends its time here, so the lookups and inserts are grouped: one query for every key of
 //! the batch, one domain check per domain, one insert of the new records and events.
 
@@ -10,9 +11,10 @@ use sqlx::SqliteConnection;
 use sxadmin_core::rules;
 use sxadmin_core::{
     BatchItem, BatchItemResult, BatchOperation, BatchOutcome, Id, Language, NewUser, Role, User,
+    UserChanges,
 };
 
-use super::users::{change_user, domain_is_approved, fetch_user_by_email};
+use super::users::{change_user, domain_is_approved, fetch_user_by_email, remove_user};
 use super::{from_millis, millis, SqliteStore};
 use crate::store::{Actor, BatchStore, StoreError, StoreResult};
 
@@ -204,7 +206,45 @@ async fn apply_item(
             };
             Ok((outcome, user))
         }
+        BatchOperation::Disable { email } => {
+            let user = removable(conn, account, actor, email, "disable").await?;
+            let disable = UserChanges {
+                active: Some(false),
+                ..UserChanges::default()
+            };
+            let (user, changed) = change_user(conn, account, actor, user, &disable).await?;
+            let outcome = if changed {
+                BatchOutcome::Disabled
+            } else {
+                BatchOutcome::Unchanged
+            };
+            Ok((outcome, user))
+        }
+        BatchOperation::Delete { email } => {
+            let user = removable(conn, account, actor, email, "delete").await?;
+            remove_user(conn, account, actor, &user).await?;
+            Ok((BatchOutcome::Deleted, user))
+        }
     }
+}
+
+/// The user an import removes: never the administrator sending the batch.
+async fn removable(
+    conn: &mut SqliteConnection,
+    account: Id,
+    actor: &Actor,
+    email: &str,
+    verb: &str,
+) -> StoreResult<User> {
+    let user = fetch_user_by_email(conn, account, email.trim())
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    if actor.user_id == Some(user.id) {
+        return Err(StoreError::Conflict(format!(
+            "you cannot {verb} yourself; ask another administrator"
+        )));
+    }
+    Ok(user)
 }
 
 fn refused(key: &str, error: &StoreError) -> BatchItemResult {

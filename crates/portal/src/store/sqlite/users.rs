@@ -218,6 +218,63 @@ pub(super) async fn change_user(
     Ok((updated, true))
 }
 
+/// Deletes a user, for the single route and the batch alike: never the last active
+/// administrator, and a licence they held goes back to the pool.
+pub(super) async fn remove_user(
+    conn: &mut SqliteConnection,
+    account: Id,
+    actor: &Actor,
+    user: &User,
+) -> StoreResult<()> {
+    keep_an_administrator(conn, account, user, false).await?;
+    if let Some(held) = &user.licence {
+        // Back to the pool as a licence never given out, not only unlinked by the
+        // foreign key (which would leave its assignment time behind).
+        set_licence_holder(conn, held.id, None).await?;
+    }
+    sqlx::query("DELETE FROM users WHERE account_id = ? AND id = ?")
+        .bind(account)
+        .bind(user.id)
+        .execute(&mut *conn)
+        .await?;
+    insert_event(
+        conn,
+        account,
+        actor,
+        "user.deleted",
+        Some(user.id),
+        Some(&user.email),
+        serde_json::json!({"licence_returned": user.licence.as_ref().map(|l| l.tier)}),
+    )
+    .await
+}
+
+/// The list's filters as SQL conditions. Every value is a fixed word or a number, so
+/// they are written into the statement rather than bound (which would renumber the
+/// parameters the cursor uses).
+fn filter_clauses(query: &UserQuery) -> String {
+    let mut sql = String::new();
+    if let Some(role) = query.role {
+        sql.push_str(&format!(" AND u.role = '{}'", role.as_str()));
+    }
+    if let Some(group) = query.group {
+        sql.push_str(&format!(" AND u.role_group_id = {group}"));
+    }
+    match query.licence.map(|filter| filter.tier()) {
+        Some(Some(tier)) => sql.push_str(&format!(" AND l.tier = '{}'", tier.as_str())),
+        Some(None) => sql.push_str(" AND l.id IS NULL"),
+        None => {}
+    }
+    if let Some(status) = query.status {
+        sql.push_str(if status.is_active() {
+            " AND u.active = 1"
+        } else {
+            " AND u.active = 0"
+        });
+    }
+    sql
+}
+
 fn sort_expression(sort: UserSort) -> &'static str {
     match sort {
         UserSort::Email => "u.email_lower",
@@ -289,14 +346,18 @@ impl UserStore for SqliteStore {
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .map(|s| search_pattern(s.trim()));
-        let search_clause = if pattern.is_some() {
+        let mut search_clause = if pattern.is_some() {
             " AND (u.email_lower GLOB ?1 OR u.first_name GLOB ?1 OR u.last_name GLOB ?1)"
         } else {
             ""
-        };
+        }
+        .to_owned();
+        search_clause.push_str(&filter_clauses(query));
         // Numbered parameters: ?1 search, ?2 account, ?3/?4 cursor, ?5 limit.
-        let total_sql =
-            format!("SELECT COUNT(*) FROM users u WHERE u.account_id = ?2{search_clause}");
+        let total_sql = format!(
+            "SELECT COUNT(*) FROM users u LEFT JOIN licences l ON l.user_id = u.id \
+             WHERE u.account_id = ?2{search_clause}"
+        );
         let (cmp, dir) = if query.descending {
             ("<", "DESC")
         } else {
@@ -367,27 +428,7 @@ impl UserStore for SqliteStore {
     async fn delete_user(&self, account: Id, actor: &Actor, id: Id) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let user = fetch_user(&mut tx, account, id).await?;
-        keep_an_administrator(&mut tx, account, &user, false).await?;
-        if let Some(held) = &user.licence {
-            // Back to the pool as a licence never given out, not only unlinked by the
-            // foreign key (which would leave its assignment time behind).
-            set_licence_holder(&mut tx, held.id, None).await?;
-        }
-        sqlx::query("DELETE FROM users WHERE account_id = ? AND id = ?")
-            .bind(account)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_event(
-            &mut tx,
-            account,
-            actor,
-            "user.deleted",
-            Some(id),
-            Some(&user.email),
-            serde_json::json!({"licence_returned": user.licence.as_ref().map(|l| l.tier)}),
-        )
-        .await?;
+        remove_user(&mut tx, account, actor, &user).await?;
         tx.commit().await
     }
 

@@ -72,19 +72,18 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     }
 }
 
-/// A file that cannot be read as an import, or an import that cannot be resumed, is bad
-/// input (exit 2); the portal's and the journal's own failures keep their causes, so the
-/// exit code still tells a refused sign-in from the rest.
+/// A file that cannot be read as an import, an import that cannot be resumed or a plan
+/// refused as it stands is bad input (exit 2); the portal's failures and a journal that
+/// cannot be written keep their causes, so the exit code still tells a refused sign-in
+/// from the rest.
 fn failure(args: &ImportArgs, error: ImportError) -> anyhow::Error {
     let file = args.file.display();
     match error {
+        ImportError::Portal(error) => error.into(),
+        ImportError::Journal(error @ JournalError::Write { .. }) => error.into(),
         ImportError::File(error) => {
             UsageError(format!("{file}: {error} [{}]", error.code())).into()
         }
-        ImportError::Journal(error) if !matches!(error, JournalError::Write { .. }) => {
-            UsageError(format!("{file}: {error}")).into()
-        }
-        ImportError::Portal(error) => error.into(),
-        ImportError::Journal(error) => error.into(),
+        other => UsageError(format!("{file}: {other}")).into(),
     }
 }

@@ -418,3 +418,62 @@ fn every_user_of_an_account_larger_than_a_page_is_reached_page_by_page() {
     );
     assert_eq!(found["total"], 1);
 }
+
+#[test]
+fn an_interrupted_import_is_listed_resumed_with_every_row_once_and_then_gone() {
+    use std::sync::atomic::AtomicBool;
+    use sxadmin_client::import::{workflow, ApplyOptions};
+    use sxadmin_client::{PortalClient, PortalUrl};
+
+    let app = harness();
+    let session = app.ok("sign_in_demo", json!({}));
+    let folder = app._data.path().join("demo-portal");
+    let token = app
+        .secrets
+        .get(&format!("demo-portal:{}", folder.display()))
+        .unwrap()
+        .unwrap();
+    let csv: String = std::iter::once("email,first_name,last_name\n".to_owned())
+        .chain((0..30).map(|n| format!("stop{n:02}@demo.example,Stop,{n}\n")))
+        .collect();
+    // The import stops before its first batch, as when the app closes: the journal stays.
+    let journals = app._data.path().join("imports");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = PortalUrl::parse(session["portal_url"].as_str().unwrap()).unwrap();
+        let client = PortalClient::new(url, token).unwrap();
+        let planned = workflow::plan(&client, csv.as_bytes(), "stop.csv", &journals)
+            .await
+            .unwrap();
+        let stop = AtomicBool::new(true);
+        let outcome = workflow::apply(&client, &planned, &ApplyOptions::default(), &stop, |_| {})
+            .await
+            .unwrap();
+        assert!(outcome.cancelled);
+    });
+
+    let listed = app.ok("interrupted_imports", json!({}));
+    assert_eq!(listed[0]["file_name"], "stop.csv");
+    assert_eq!(listed[0]["left"], 30);
+    let id = listed[0]["id"].clone();
+    // The window names an import, never a path.
+    assert_eq!(
+        app.err("discard_import", json!({ "id": "../settings.json" }))["code"],
+        "invalid_input"
+    );
+    let report = app.ok(
+        "resume_import",
+        json!({ "id": id, "progress": "__CHANNEL__:1" }),
+    );
+    assert_eq!(report["progress"]["created"], 30);
+    assert_eq!(report["progress"]["failed"], 0);
+    assert_eq!(app.ok("interrupted_imports", json!({})), json!([]));
+    let found = app.ok("list_users", json!({ "query": { "search": "stop" } }));
+    assert_eq!(found["total"], 30);
+    assert_eq!(
+        app.err(
+            "resume_import",
+            json!({ "id": id, "progress": "__CHANNEL__:2" })
+        )["code"],
+        "invalid_input"
+    );
+}

@@ -6,7 +6,8 @@ import type { IssueCode } from "./IssueCode";
  */
 export type Issue = { 
 /**
- * 1-based physical line of the file where the record starts, as a text editor counts.
+ * 1-based physical line of the file where the record starts, as a text editor counts;
+ * in a workbook, the row number the spreadsheet shows.
  */
 line: number, 
 /**
@@ -17,4 +18,13 @@ column: string | null, code: IssueCode,
 /**
  * What is wrong and how to fix it.
  */
-message: string, };
+message: string, 
+/**
+ * In a workbook: the sheet the row is on.
+ */
+sheet?: string, 
+/**
+ * In a workbook: the cell as the spreadsheet names it (`Sheet1!C4`), when the issue
+ * concerns one cell.
+ */
+cell?: string, };

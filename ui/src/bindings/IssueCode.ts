@@ -3,4 +3,4 @@
 /**
  * Stable identifier of every kind of finding the import can report.
  */
-export type IssueCode = "not_text" | "empty_file" | "no_rows" | "file_too_large" | "too_many_rows" | "missing_email_column" | "unknown_column" | "duplicate_column" | "unnamed_column" | "invalid_email" | "duplicate_in_file" | "unknown_role" | "unknown_language" | "unknown_licence" | "invalid_name" | "too_many_values" | "unclosed_quote" | "domain_not_approved" | "licences_exhausted" | "last_administrator";
+export type IssueCode = "not_text" | "empty_file" | "no_rows" | "file_too_large" | "too_many_rows" | "missing_email_column" | "unreadable_workbook" | "sheet_not_found" | "unknown_column" | "duplicate_column" | "unnamed_column" | "invalid_email" | "duplicate_in_file" | "unknown_role" | "unknown_language" | "unknown_licence" | "invalid_name" | "too_many_values" | "unclosed_quote" | "unknown_action" | "domain_not_approved" | "licences_exhausted" | "last_administrator" | "unknown_user" | "removes_caller" | "too_many_removals";

@@ -6,7 +6,8 @@ import type { BatchOutcome } from "./BatchOutcome";
  */
 export type ResultRow = { 
 /**
- * The row's line in the imported file, so the administrator can find it there.
+ * The row's line in the imported file, so the administrator can find it there; 0 for
+ * a user the file does not list, removed in sync mode.
  */
 line: number, email: string, outcome: BatchOutcome, 
 /**

@@ -3,6 +3,14 @@ import type { LicenceDemand } from "./LicenceDemand";
 
 export type Summary = { rows: number, create: number, update: number, unchanged: number, error: number, 
 /**
+ * Users to disable: rows asking for it and, in sync mode, users missing from the file.
+ */
+disable: number, 
+/**
+ * Users to delete, counted the same way.
+ */
+delete: number, 
+/**
  * Licences the file needs and the pool has, per tier, every tier listed.
  */
 licences: Array<LicenceDemand>, };

@@ -36,6 +36,8 @@ use crate::app::AppState;
         sxadmin_core::ErrorCode,
         sxadmin_core::UserSort,
         sxadmin_core::SortOrder,
+        sxadmin_core::LicenceFilter,
+        sxadmin_core::UserStatus,
         sxadmin_core::EventFormat
     ))
 )]

@@ -202,11 +202,18 @@ async fn serve(
 }
 
 /// Sends the request to the portal on a connection of its own and reads the whole answer.
+/// The `Host` becomes the portal's own address, as a reverse proxy in front of a portal
+/// sends it: the portal refuses requests for other host names.
 async fn forward(request: &[u8], head_end: usize, target: SocketAddr) -> std::io::Result<Vec<u8>> {
     let head = String::from_utf8_lossy(&request[..head_end]);
     let mut rewritten = String::new();
     for line in head.split("\r\n") {
-        if line.to_ascii_lowercase().starts_with("connection:") {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("connection:") {
+            continue;
+        }
+        if lower.starts_with("host:") {
+            rewritten.push_str(&format!("host: {target}\r\n"));
             continue;
         }
         rewritten.push_str(line);

@@ -20,6 +20,9 @@ const FLOOD: usize = 50_000;
 const WORKERS: usize = 32;
 /// One authorisation request in this many carries a 3 KB `state`.
 const LONG_STATE_EVERY: usize = 10;
+/// The whole flood must be over within this: a portal that stalls under it fails. An
+/// unoptimised build on two busy cores needs about 100 s; a release build 14 s.
+const FLOOD_BUDGET: Duration = Duration::from_secs(300);
 
 /// A demo portal of its own, with the handle to its state that the assertions read.
 pub struct Server {
@@ -78,9 +81,10 @@ pub fn invented_token(i: usize) -> String {
 }
 
 /// Sends `count` requests built by `make`, `WORKERS` at a time, and counts the answers by
-/// status.
+/// status. Fails once `deadline` has passed, so a portal that stalls cannot hang the test.
 async fn flood(
     count: usize,
+    deadline: Instant,
     make: impl Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 ) -> Vec<(StatusCode, usize)> {
     let make = Arc::new(make);
@@ -90,6 +94,7 @@ async fn flood(
         workers.spawn(async move {
             let mut statuses = Vec::new();
             for i in (worker..count).step_by(WORKERS) {
+                assert!(Instant::now() < deadline, "the flood overran its budget");
                 let response = make(i).send().await.unwrap();
                 statuses.push(response.status());
                 // Read the body so the connection goes back to the pool.
@@ -140,6 +145,7 @@ async fn a_flood_from_one_address_stays_within_the_caps_and_users_keep_being_ans
     );
     let user = format!("Bearer {}", portal.server.token_for(CAMILLE).await.unwrap());
     let started = Instant::now();
+    let deadline = started + FLOOD_BUDGET;
 
     // The signed-in user works on, twenty requests a second, from the same address.
     let flooding = Arc::new(AtomicBool::new(true));
@@ -160,7 +166,7 @@ async fn a_flood_from_one_address_stays_within_the_caps_and_users_keep_being_ans
 
     let authorize = {
         let portal = portal.clone();
-        flood(FLOOD, move |i| {
+        flood(FLOOD, deadline, move |i| {
             let state = if i % LONG_STATE_EVERY == 0 {
                 "s".repeat(3 * 1024)
             } else {
@@ -189,7 +195,7 @@ async fn a_flood_from_one_address_stays_within_the_caps_and_users_keep_being_ans
 
     let devices = {
         let portal = portal.clone();
-        flood(FLOOD, move |_| portal.device_authorization()).await
+        flood(FLOOD, deadline, move |_| portal.device_authorization()).await
     };
     assert_eq!(count(&devices, StatusCode::OK), caps.devices, "{devices:?}");
     assert_eq!(
@@ -200,7 +206,7 @@ async fn a_flood_from_one_address_stays_within_the_caps_and_users_keep_being_ans
 
     let bearers = {
         let portal = portal.clone();
-        flood(FLOOD, move |i| {
+        flood(FLOOD, deadline, move |i| {
             let scheme = ["Bearer", "bearer", "BEARER", "bEaReR"][i % 4];
             portal.me(&format!("{scheme} {}", invented_token(i)))
         })
@@ -247,10 +253,6 @@ async fn a_flood_from_one_address_stays_within_the_caps_and_users_keep_being_ans
     assert_eq!(
         portal.me(&user).send().await.unwrap().status(),
         StatusCode::OK
-    );
-    assert!(
-        flood_time < Duration::from_secs(120),
-        "the flood took {flood_time:?}"
     );
     println!(
         "flood of {} requests took {flood_time:?}; the user made {} requests meanwhile",

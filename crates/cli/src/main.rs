@@ -44,9 +44,9 @@ enum Command {
     Events(commands::events::EventsArgs),
     /// List and end your own sign-ins and personal API tokens.
     Sessions(commands::sessions::SessionsArgs),
-    /// Write the CSV template for importing users.
+    /// Write the template for importing users (CSV, or Excel with -o FILE.xlsx).
     Template(commands::template::TemplateArgs),
-    /// Check, plan or apply a CSV file of users.
+    /// Check, plan or apply a file of users (CSV, .xlsx, .xlsm, .xls or .ods).
     Import(commands::import::ImportArgs),
     /// Run the reference portal server, or mint API tokens for it.
     #[cfg(feature = "portal")]

@@ -13,3 +13,4 @@ mod login;
 mod offline;
 mod portal_serve;
 mod sessions;
+mod spreadsheets;

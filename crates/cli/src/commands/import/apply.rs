@@ -17,7 +17,7 @@ use sxadmin_core::csv::results::{write_results, ResultRow};
 use sxadmin_core::BatchOutcome;
 
 use super::{failure, plan, ImportArgs};
-use crate::commands::{connect, GlobalOptions, NotSignedIn, Outcome};
+use crate::commands::{connect, output, GlobalOptions, NotSignedIn, Outcome};
 
 /// A new import of the file, from the plan just made.
 pub async fn start(
@@ -34,6 +34,21 @@ pub async fn start(
         );
     }
     plan::print_plan_warnings(options, &planned.plan);
+    let removals = &planned.plan.removals;
+    if !options.json && !removals.is_empty() {
+        plan::print_removals(&planned.plan);
+    }
+    let deletions = planned.plan.summary.delete;
+    if deletions > 0 && !planned.plan.safeguard.exceeded {
+        output::confirm(
+            options,
+            &format!(
+                "This import deletes {deletions} user{} for good (see above); their licences \
+                 go back to the pool.",
+                if deletions == 1 { "" } else { "s" }
+            ),
+        )?;
+    }
     let watch = Watch::start(options);
     let applied = workflow::apply(
         client,
@@ -176,6 +191,8 @@ struct ApplySummary {
     created: usize,
     updated: usize,
     unchanged: usize,
+    disabled: usize,
+    deleted: usize,
     failed: usize,
 }
 
@@ -199,6 +216,8 @@ fn finish(
         created: progress.created,
         updated: progress.updated,
         unchanged: progress.unchanged,
+        disabled: progress.disabled,
+        deleted: progress.deleted,
         failed: progress.failed,
     };
     if options.json {
@@ -256,12 +275,21 @@ fn print_summary(
         summary.unchanged,
         summary.failed
     );
+    if summary.disabled + summary.deleted > 0 {
+        println!(
+            "  {} disabled, {} deleted",
+            summary.disabled, summary.deleted
+        );
+    }
     for row in results
         .iter()
         .filter(|row| row.outcome == BatchOutcome::Error)
         .take(FAILURES_SHOWN)
     {
-        println!("  line {}: {}: {}", row.line, row.email, row.message);
+        match row.line {
+            0 => println!("  not in the file: {}: {}", row.email, row.message),
+            line => println!("  line {line}: {}: {}", row.email, row.message),
+        }
     }
     if summary.failed > FAILURES_SHOWN {
         println!(

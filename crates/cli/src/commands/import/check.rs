@@ -20,6 +20,14 @@ struct CheckSummary {
     rows: usize,
     valid: usize,
     with_errors: usize,
+    /// The workbook's kind and the sheet read; absent for a CSV file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workbook: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheet: Option<String>,
+    /// Every sheet of the workbook, for `--sheet`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sheets: Vec<String>,
     encoding: &'static str,
     delimiter: char,
 }
@@ -31,8 +39,13 @@ struct RowReport<'a> {
     errors: &'a [Issue],
 }
 
-pub fn run(options: &GlobalOptions, file: &Path, bytes: &[u8]) -> anyhow::Result<Outcome> {
-    let parsed = workflow::read(bytes)
+pub fn run(
+    options: &GlobalOptions,
+    file: &Path,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let parsed = workflow::read_sheet(bytes, sheet)
         .map_err(|e| UsageError(format!("{}: {e} [{}]", file.display(), e.code())))?;
     let rows: Vec<RowReport<'_>> = parsed
         .rows
@@ -49,6 +62,13 @@ pub fn run(options: &GlobalOptions, file: &Path, bytes: &[u8]) -> anyhow::Result
             rows: parsed.rows.len(),
             valid: parsed.rows.len() - rows.len(),
             with_errors: rows.len(),
+            workbook: parsed.sheet.as_ref().map(|sheet| sheet.format.as_str()),
+            sheet: parsed.sheet.as_ref().map(|sheet| sheet.name.clone()),
+            sheets: parsed
+                .sheet
+                .as_ref()
+                .map(|sheet| sheet.sheets.clone())
+                .unwrap_or_default(),
             encoding: parsed.encoding.as_str(),
             delimiter: parsed.delimiter,
         },
@@ -69,13 +89,34 @@ pub fn run(options: &GlobalOptions, file: &Path, bytes: &[u8]) -> anyhow::Result
 
 fn print_readable(file: &Path, report: &CheckReport<'_>) {
     let summary = &report.summary;
-    println!(
-        "{}: {} users, {} encoding, delimiter {:?}",
-        file.display(),
-        summary.rows,
-        summary.encoding,
-        summary.delimiter
-    );
+    match (&summary.workbook, &summary.sheet) {
+        (Some(kind), Some(sheet)) => {
+            println!(
+                "{}: {} users, {kind}, sheet {sheet:?}",
+                file.display(),
+                summary.rows
+            );
+            if summary.sheets.len() > 1 {
+                let others: Vec<String> = summary
+                    .sheets
+                    .iter()
+                    .filter(|name| *name != sheet)
+                    .map(|name| format!("{name:?}"))
+                    .collect();
+                println!(
+                    "  note: the workbook has other sheets ({}); choose one with --sheet NAME",
+                    others.join(", ")
+                );
+            }
+        }
+        _ => println!(
+            "{}: {} users, {} encoding, delimiter {:?}",
+            file.display(),
+            summary.rows,
+            summary.encoding,
+            summary.delimiter
+        ),
+    }
     for warning in report.warnings {
         println!("  note: {warning}");
     }

@@ -1,5 +1,6 @@
-//! `sxadmin import FILE`: `--check` validates the file offline, reporting every problem at
-//! once by line and column; `--dry-run` shows the plan against the portal and writes
+//! `sxadmin import FILE`: a CSV file or a workbook (.xlsx, .xlsm, .xls, .ods; `--sheet`
+//! picks the sheet). `--check` validates the file offline, reporting every problem at
+//! once by line and column (by cell in a workbook); `--dry-run` shows the plan against the portal and writes
 //! nothing; otherwise the plan is applied, with a journal to `--resume` from and a results
 //! file that says what happened to every row.
 //!
@@ -14,16 +15,32 @@ mod plan;
 use std::path::PathBuf;
 
 use clap::Args;
+use sxadmin_client::core::csv::plan::{RemovalLimit, SyncMode};
 use sxadmin_client::import::journal::JournalError;
-use sxadmin_client::import::workflow::{self, ImportError};
+use sxadmin_client::import::workflow::{self, ImportError, ImportOptions};
 use sxadmin_client::import::CONCURRENCY;
 
 use super::{connect, GlobalOptions, Outcome, UsageError};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The CSV file (any encoding and delimiter a spreadsheet writes).
+    /// The file: CSV (any encoding and delimiter a spreadsheet writes) or a workbook
+    /// (.xlsx, .xlsm, .xls, .ods).
     file: PathBuf,
+    /// The workbook's sheet to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Also disable the account's users the file does not list (never you, nor the last
+    /// active administrator).
+    #[arg(long, conflicts_with = "check")]
+    sync: bool,
+    /// With --sync, delete the users the file does not list instead of disabling them.
+    #[arg(long, requires = "sync")]
+    delete_missing: bool,
+    /// Refuse the import when it would disable or delete more users than this: a number
+    /// (25) or a share of the account (10%, the default).
+    #[arg(long, value_name = "N|P%", value_parser = parse_limit, default_value = "10%")]
+    max_removals: RemovalLimit,
     /// Validate the file alone, offline; nothing is sent to the portal.
     #[arg(long, conflicts_with_all = ["dry_run", "resume"])]
     check: bool,
@@ -45,7 +62,7 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     let bytes = std::fs::read(&args.file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", args.file.display())))?;
     if args.check {
-        return check::run(options, &args.file, &bytes);
+        return check::run(options, &args.file, &bytes, args.sheet.as_deref());
     }
     if let Some(report) = &args.report {
         if report.exists() {
@@ -59,7 +76,16 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     let client = connect::client(options).await?;
     let folders = connect::folders()?;
     let name = args.file.display().to_string();
-    let planned = workflow::plan(&client, &bytes, &name, &folders.imports())
+    let import_options = ImportOptions {
+        sheet: args.sheet.clone(),
+        sync: match (args.sync, args.delete_missing) {
+            (false, _) => SyncMode::Off,
+            (true, false) => SyncMode::DisableMissing,
+            (true, true) => SyncMode::DeleteMissing,
+        },
+        max_removals: args.max_removals,
+    };
+    let planned = workflow::plan_with(&client, &bytes, &name, &folders.imports(), &import_options)
         .await
         .map_err(|error| failure(&args, error))?;
     if args.dry_run {
@@ -70,6 +96,10 @@ pub async fn run(options: &GlobalOptions, args: ImportArgs) -> anyhow::Result<Ou
     } else {
         apply::start(options, &args, &client, &planned).await
     }
+}
+
+fn parse_limit(text: &str) -> Result<RemovalLimit, String> {
+    text.parse()
 }
 
 /// A file that cannot be read as an import, an import that cannot be resumed or a plan

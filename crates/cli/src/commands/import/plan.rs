@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde::Serialize;
-use sxadmin_core::csv::plan::{ActionKind, ImportPlan, Summary};
+use sxadmin_core::csv::plan::{ActionKind, ImportPlan, Removal, RemovalKind, Safeguard, Summary};
 use sxadmin_core::csv::IssueCode;
 
 use crate::commands::{GlobalOptions, Outcome};
@@ -13,6 +13,9 @@ use crate::commands::{GlobalOptions, Outcome};
 struct PlanReport<'a> {
     summary: &'a Summary,
     rows: Vec<PlanRow<'a>>,
+    /// Every user the import would disable or delete, with what a deletion loses.
+    removals: &'a [Removal],
+    safeguard: &'a Safeguard,
 }
 
 #[derive(Serialize)]
@@ -52,6 +55,8 @@ pub fn dry_run(options: &GlobalOptions, file: &Path, plan: &ImportPlan) -> anyho
                         .collect(),
                 })
                 .collect(),
+            removals: &plan.removals,
+            safeguard: &plan.safeguard,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -65,15 +70,25 @@ pub fn dry_run(options: &GlobalOptions, file: &Path, plan: &ImportPlan) -> anyho
             summary.unchanged,
             summary.error
         );
+        if summary.disable + summary.delete > 0 {
+            println!(
+                "  and {} to disable, {} to delete (listed below)",
+                summary.disable, summary.delete
+            );
+        }
         for row in &plan.rows {
             for issue in &row.issues {
                 println!("  {issue} [{}]", issue.code);
             }
         }
+        print_removals(plan);
         print_plan_warnings(options, plan);
+        if let Some(refusal) = plan.safeguard.refusal() {
+            println!("Refused as it stands: {refusal}.");
+        }
         println!("Nothing was changed (dry run).");
     }
-    Ok(if plan.summary.error == 0 {
+    Ok(if plan.summary.error == 0 && !plan.safeguard.exceeded {
         Outcome::Done
     } else {
         Outcome::SomeFailed
@@ -90,9 +105,45 @@ pub fn print_plan_warnings(options: &GlobalOptions, plan: &ImportPlan) {
     }
     for finding in &plan.findings {
         // Said above, with the command that fixes it.
-        if finding.code != IssueCode::LicencesExhausted {
+        if !matches!(
+            finding.code,
+            IssueCode::LicencesExhausted | IssueCode::TooManyRemovals
+        ) {
             eprintln!("warning: {}", finding.message);
         }
+    }
+}
+
+/// Removals shown at most: `--json` lists every one.
+const REMOVALS_SHOWN: usize = 50;
+
+/// The users the import disables or deletes, apart from the other rows, each deletion
+/// with what goes with the user.
+pub fn print_removals(plan: &ImportPlan) {
+    if plan.removals.is_empty() {
+        return;
+    }
+    println!(
+        "Removals: {} to disable, {} to delete (of the account's {} users):",
+        plan.summary.disable, plan.summary.delete, plan.safeguard.users
+    );
+    for removal in plan.removals.iter().take(REMOVALS_SHOWN) {
+        let from = match removal.line {
+            Some(line) => format!("line {line}"),
+            None => "not in the file".to_owned(),
+        };
+        match removal.kind {
+            RemovalKind::Disable => println!("  disable {} ({from})", removal.email),
+            RemovalKind::Delete => {
+                println!("  DELETE {} ({from}): {}", removal.email, removal.loss)
+            }
+        }
+    }
+    if plan.removals.len() > REMOVALS_SHOWN {
+        println!(
+            "  … and {} more (--json lists them all)",
+            plan.removals.len() - REMOVALS_SHOWN
+        );
     }
 }
 

@@ -27,11 +27,13 @@ macro_rules! command_table {
             users::update_user(id: Id, changes: UserChanges) -> User;
             users::delete_user(id: Id) -> ();
             users::set_role(id: Id, role: Role) -> User;
-            import::download_template() -> Option<String>;
+            users::export_users(query: ListUsers, format: FileFormat) -> Option<ExportedUsers>;
+            import::download_template(format: FileFormat) -> Option<String>;
             import::choose_import_file() -> Option<ImportPreview>;
             import::load_import_bytes(body: RawBody) -> ImportPreview;
+            import::plan_import(choices: ImportChoices) -> ImportPreview;
             import::import_rows(offset: u32, limit: u32) -> Vec<PreviewRow>;
-            import::apply_import(progress: Channel<ImportProgress>) -> ImportReport;
+            import::apply_import(confirmed_removals: Option<u32>, progress: Channel<ImportProgress>) -> ImportReport;
             import::cancel_import() -> ();
             import::interrupted_imports() -> Vec<InterruptedImport>;
             import::resume_import(id: String, progress: Channel<ImportProgress>) -> ImportReport;

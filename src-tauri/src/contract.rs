@@ -14,8 +14,11 @@ use ts_rs::{Config, Dependency, TypeVisitor, TS};
 use crate::commands::events::EventQuery;
 use crate::commands::overview::Overview;
 use crate::commands::session::{AppInfo, SessionInfo};
-use crate::commands::users::ListUsers;
-use crate::import::{ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreviewRow};
+use crate::commands::users::{ExportedUsers, ListUsers};
+use crate::dialogs::FileFormat;
+use crate::import::{
+    ImportChoices, ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreviewRow,
+};
 use sxadmin_client::core::{
     Domain, Event, Id, Licence, LicencePool, LicenceTier, NewUser, PerUserResult, Role, Roles,
     User, UserChanges, UserPage,

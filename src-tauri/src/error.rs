@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use sxadmin_client::core::csv::IssueCode;
+use sxadmin_client::core::workbook::ExportError;
 use sxadmin_client::core::ErrorCode;
+use sxadmin_client::export::ExportUsersError;
 use sxadmin_client::folders::FolderError;
 use sxadmin_client::import::journal::JournalError;
 use sxadmin_client::import::workflow::ImportError;
@@ -37,7 +39,11 @@ pub enum AppError {
     Journal(#[from] JournalError),
     #[error("{0}")]
     Folder(#[from] FolderError),
-    #[error("there is no file to import yet; choose a CSV file first")]
+    #[error("{0}")]
+    Export(#[from] ExportUsersError),
+    #[error("{0}")]
+    Write(#[from] ExportError),
+    #[error("there is no file to import yet; choose a file first")]
     NoImport,
     #[error("an import is already running; wait for it or cancel it")]
     Busy,
@@ -76,6 +82,10 @@ pub enum DesktopCode {
     JournalFinished,
     FolderNotFound,
     FolderWriteFailed,
+    TooManyRemovals,
+    RemovalsNotConfirmed,
+    WorkbookWriteFailed,
+    CsvWriteFailed,
 }
 
 /// Every code a command can fail with: the portal's, the import file's or the desktop's.
@@ -132,6 +142,9 @@ impl AppError {
             AppError::Import(error) => AppErrorCode::from_words(&error.code()),
             AppError::Journal(error) => AppErrorCode::from_words(error.code()),
             AppError::Folder(error) => AppErrorCode::from_words(error.code()),
+            AppError::Export(ExportUsersError::Portal(error)) => client_code(error),
+            AppError::Export(error) => AppErrorCode::from_words(&error.code()),
+            AppError::Write(error) => AppErrorCode::from_words(error.code()),
             AppError::NotSignedIn => DesktopCode::NotSignedIn.into(),
             AppError::File { code, .. } => *code,
             AppError::Demo(_) => DesktopCode::DemoFailed.into(),
@@ -226,6 +239,13 @@ mod tests {
                 kind: "data",
                 variable: "SXADMIN_DESKTOP_DATA",
             }),
+            AppError::Import(ImportError::TooManyRemovals("x".into())),
+            AppError::Import(ImportError::RemovalsNotConfirmed {
+                expected: 2,
+                typed: 3,
+            }),
+            AppError::Write(ExportError::Workbook("x".into())),
+            AppError::Write(ExportError::Csv("x".into())),
         ];
         for error in errors {
             let words = match &error {
@@ -234,6 +254,8 @@ mod tests {
                 AppError::Portal(e) => e.code().to_owned(),
                 AppError::Journal(e) => e.code().to_owned(),
                 AppError::Folder(e) => e.code().to_owned(),
+                AppError::Import(e) => e.code(),
+                AppError::Write(e) => e.code().to_owned(),
                 _ => unreachable!(),
             };
             assert_eq!(code_of(error), words, "{words} is not in DesktopCode");

@@ -3,8 +3,11 @@
 //! Reading, planning, applying and resuming are the client library's import workflow;
 //! this module only shapes what the window shows.
 
+use serde::Deserialize;
 use serde::Serialize;
-use sxadmin_client::core::csv::plan::{ActionKind, Finding, ImportPlan, Summary};
+use sxadmin_client::core::csv::plan::{
+    ActionKind, Finding, ImportPlan, Removal, Safeguard, Summary, SyncMode,
+};
 use sxadmin_client::core::csv::results::ResultRow;
 use sxadmin_client::core::csv::{Issue, ParsedFile};
 use sxadmin_client::core::{BatchOutcome, Language, LicenceTier, Role};
@@ -17,6 +20,18 @@ pub struct PreparedImport {
     pub bytes: Vec<u8>,
     pub file: ParsedFile<'static>,
     pub plan: ImportPlan,
+    pub choices: ImportChoices,
+}
+
+/// What the administrator chose beyond the file: the workbook's sheet and the sync mode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
+pub struct ImportChoices {
+    /// The sheet to read; the workbook's first when `None` (ignored for CSV).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Whether users missing from the file are disabled or deleted.
+    #[serde(default)]
+    pub sync: SyncMode,
 }
 
 /// An import that stopped before its end (the app closed, the network went, Cancel),
@@ -50,12 +65,26 @@ impl InterruptedImport {
 #[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportPreview {
     pub file_name: String,
+    /// For a workbook, its kind (`Excel workbook (.xlsx)`); for CSV, the text encoding.
     pub encoding: String,
+    /// CSV only: the delimiter found.
     pub delimiter: String,
+    /// The sheet read, when the file is a workbook.
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook, for the chooser; empty for CSV.
+    pub sheets: Vec<String>,
+    pub sync: SyncMode,
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub warnings: Vec<Issue>,
+    /// The users the plan disables or deletes (the first [`LISTED_REMOVALS`]), each with
+    /// what it loses; `summary.disable + summary.delete` counts them all.
+    pub removals: Vec<Removal>,
+    pub safeguard: Safeguard,
 }
+
+/// Removals listed in the preview; more would only slow the window.
+const LISTED_REMOVALS: usize = 1000;
 
 /// One row of the preview table: the values as read, what the import will do with it,
 /// and every problem, each tied to its column so the cell can be marked.
@@ -77,14 +106,33 @@ impl PreparedImport {
     pub fn preview(&self) -> ImportPreview {
         ImportPreview {
             file_name: self.file_name.clone(),
-            encoding: self.file.encoding.as_str().to_owned(),
+            encoding: match &self.file.sheet {
+                Some(sheet) => sheet.format.as_str().to_owned(),
+                None => self.file.encoding.as_str().to_owned(),
+            },
             delimiter: match self.file.delimiter {
                 '\t' => "tab".into(),
                 other => other.to_string(),
             },
+            sheet: self.file.sheet.as_ref().map(|sheet| sheet.name.clone()),
+            sheets: self
+                .file
+                .sheet
+                .as_ref()
+                .map(|sheet| sheet.sheets.clone())
+                .unwrap_or_default(),
+            sync: self.choices.sync,
             summary: self.plan.summary.clone(),
             findings: self.plan.findings.clone(),
             warnings: self.plan.warnings.clone(),
+            removals: self
+                .plan
+                .removals
+                .iter()
+                .take(LISTED_REMOVALS)
+                .cloned()
+                .collect(),
+            safeguard: self.plan.safeguard.clone(),
         }
     }
 
@@ -120,6 +168,8 @@ pub struct ImportProgress {
     pub created: u32,
     pub updated: u32,
     pub unchanged: u32,
+    pub disabled: u32,
+    pub deleted: u32,
     pub failed: u32,
 }
 
@@ -163,6 +213,8 @@ impl From<&sxadmin_client::import::Progress> for ImportProgress {
             created: count(p.created),
             updated: count(p.updated),
             unchanged: count(p.unchanged),
+            disabled: count(p.disabled),
+            deleted: count(p.deleted),
             failed: count(p.failed),
         }
     }

@@ -477,3 +477,177 @@ fn an_interrupted_import_is_listed_resumed_with_every_row_once_and_then_gone() {
         "invalid_input"
     );
 }
+
+impl Harness {
+    /// Drops `bytes` on the window as `name`.
+    fn drop_file(&self, name: &str, bytes: Vec<u8>) -> Result<Value, Value> {
+        let mut headers = tauri::http::HeaderMap::new();
+        headers.insert("x-file-name", name.parse().unwrap());
+        get_ipc_response(
+            &self.window,
+            request("load_import_bytes", InvokeBody::Raw(bytes), headers),
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+}
+
+fn workbook_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/workbooks")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn a_dropped_workbook_offers_its_sheets_and_names_the_cell_of_each_problem() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    for name in [
+        "people-libreoffice.xlsx",
+        "people-libreoffice.ods",
+        "people-libreoffice.xls",
+    ] {
+        let preview = app.drop_file(name, workbook_fixture(name)).unwrap();
+        assert_eq!(preview["sheet"], "Staff list", "{name}");
+        assert_eq!(preview["sheets"], json!(["Staff list", "Notes"]), "{name}");
+        assert_eq!(preview["summary"]["rows"], 5, "{name}");
+        let rows = app.ok("import_rows", json!({ "offset": 0, "limit": 10 }));
+        // "not-an-address" is on the fifth row of the sheet, in column B.
+        let bad = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["email"] == "not-an-address")
+            .unwrap();
+        assert_eq!(bad["line"], 5, "{name}");
+        assert_eq!(bad["issues"][0]["sheet"], "Staff list", "{name}");
+        assert_eq!(bad["issues"][0]["cell"], "'Staff list'!B5", "{name}");
+    }
+
+    let other = app.ok("plan_import", json!({ "choices": { "sheet": "Notes" } }));
+    assert_eq!(other["sheet"], "Notes");
+    assert_eq!(other["summary"]["rows"], 1);
+    let rows = app.ok("import_rows", json!({ "offset": 0, "limit": 10 }));
+    assert_eq!(rows[0]["email"], "other@example.com");
+    let missing = app.err("plan_import", json!({ "choices": { "sheet": "Nope" } }));
+    assert!(
+        missing["message"].as_str().unwrap().contains("Nope"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_sync_beyond_the_safeguard_is_refused_until_the_number_is_typed() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let csv = "email,first_name,last_name\n\
+               admin@demo.example,,\n\
+               camille.tremblay@demo.example,Camille,Tremblay\n";
+    let preview = app.drop_file("two.csv", csv.as_bytes().to_vec()).unwrap();
+    assert_eq!(preview["removals"], json!([]));
+    assert_eq!(preview["safeguard"]["exceeded"], false);
+
+    let preview = app.ok(
+        "plan_import",
+        json!({ "choices": { "sync": "disable_missing" } }),
+    );
+    let removals = preview["removals"].as_array().unwrap();
+    let removed = removals.len();
+    // The demo account has six users: the four not in the file are disabled.
+    assert_eq!(removed, 4, "{preview}");
+    assert!(removals
+        .iter()
+        .all(|r| r["kind"] == "disable" && r["line"].is_null()));
+    assert!(removals.iter().all(
+        |r| r["email"] != "admin@demo.example" && r["email"] != "camille.tremblay@demo.example"
+    ));
+    assert_eq!(preview["summary"]["disable"], removed);
+    assert_eq!(preview["safeguard"]["exceeded"], true);
+    assert_eq!(preview["safeguard"]["removals"], removed);
+
+    let refused = app.err(
+        "apply_import",
+        json!({ "confirmedRemovals": null, "progress": "__CHANNEL__:1" }),
+    );
+    assert_eq!(refused["code"], "too_many_removals");
+    let wrong = app.err(
+        "apply_import",
+        json!({ "confirmedRemovals": removed + 1, "progress": "__CHANNEL__:2" }),
+    );
+    assert_eq!(wrong["code"], "removals_not_confirmed");
+    let active = |app: &Harness| {
+        app.ok("list_users", json!({ "query": { "status": "active" } }))["total"].clone()
+    };
+    assert_eq!(active(&app), removed + 2, "nothing was changed yet");
+
+    let report = app.ok(
+        "apply_import",
+        json!({ "confirmedRemovals": removed, "progress": "__CHANNEL__:3" }),
+    );
+    assert_eq!(report["progress"]["disabled"], removed);
+    assert_eq!(report["progress"]["failed"], 0);
+    assert_eq!(active(&app), 2);
+    let disabled = app.ok("list_users", json!({ "query": { "status": "disabled" } }));
+    assert_eq!(disabled["total"], removed);
+}
+
+#[test]
+fn deleting_the_users_missing_from_the_file_says_what_each_loses() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let csv = "email\nadmin@demo.example\n";
+    app.drop_file("admin.csv", csv.as_bytes().to_vec()).unwrap();
+    let preview = app.ok(
+        "plan_import",
+        json!({ "choices": { "sync": "delete_missing" } }),
+    );
+    let removals = preview["removals"].as_array().unwrap();
+    assert!(!removals.is_empty());
+    for removal in removals {
+        assert_eq!(removal["kind"], "delete");
+        let loss = removal["loss"].as_str().unwrap();
+        assert!(loss.contains(removal["email"].as_str().unwrap()), "{loss}");
+        assert!(loss.contains("for good"), "{loss}");
+    }
+    assert_eq!(preview["summary"]["delete"], removals.len());
+}
+
+#[test]
+fn the_user_list_filters_by_status_role_and_licence() {
+    let app = harness();
+    app.ok("sign_in_demo", json!({}));
+    let all = app.ok("list_users", json!({ "query": {} }))["total"].clone();
+    let admins = app.ok(
+        "list_users",
+        json!({ "query": { "role": "administrator" } }),
+    );
+    assert!(admins["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["role"] == "administrator"));
+    assert!(admins["total"].as_i64().unwrap() < all.as_i64().unwrap());
+    let unlicensed = app.ok("list_users", json!({ "query": { "licence": "none" } }));
+    assert!(unlicensed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["licence"].is_null()));
+    let eco = app.ok("list_users", json!({ "query": { "licence": "eco" } }));
+    assert!(eco["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["licence"]["tier"] == "eco"));
+    assert_eq!(
+        unlicensed["total"].as_i64().unwrap()
+            + eco["total"].as_i64().unwrap()
+            + app.ok("list_users", json!({ "query": { "licence": "advanced" } }))["total"]
+                .as_i64()
+                .unwrap()
+            + app.ok("list_users", json!({ "query": { "licence": "pro" } }))["total"]
+                .as_i64()
+                .unwrap(),
+        all.as_i64().unwrap()
+    );
+}

@@ -77,6 +77,7 @@ test("the template is saved through the native save dialog", async () => {
   await app.click('[data-screen="import"]');
   const path = join(dataDir, "template.csv");
   await app.click("#download-template");
+  await app.click("#template-csv");
   await answerSaveDialog("Save the import template", path);
   await app.waitForText('[role="status"]', "template was saved");
   assert.equal(readFileSync(path, "utf8"), "email,first_name,last_name,role,language,licence\n");
@@ -84,7 +85,7 @@ test("the template is saved through the native save dialog", async () => {
 
 test("an import read through the native open dialog shows every problem before writing", async () => {
   await app.click("#choose-file");
-  await answerFileDialog("Choose the CSV file to import", fixture);
+  await answerFileDialog("Choose the file to import", fixture);
   await app.waitForText("#plan-create", "3 to create");
   await app.waitForText("#plan-unchanged", "1 unchanged");
   await app.waitForText("#plan-error", "3 with errors");

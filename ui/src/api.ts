@@ -20,7 +20,9 @@ export const api = {
   // The dropped file's bytes travel as a raw IPC body; its name in a header.
   loadImportBytes: (fileName: string, bytes: Uint8Array) =>
     commands.loadImportBytes(bytes, { "x-file-name": encodeURIComponent(fileName) }),
-  applyImport: (onProgress: (progress: ImportProgress) => void) => commands.applyImport(progressChannel(onProgress)),
+  // `confirmedRemovals`: the number of users removed, as typed to pass the safeguard.
+  applyImport: (confirmedRemovals: number | null, onProgress: (progress: ImportProgress) => void) =>
+    commands.applyImport(confirmedRemovals, progressChannel(onProgress)),
   resumeImport: (id: string, onProgress: (progress: ImportProgress) => void) =>
     commands.resumeImport(id, progressChannel(onProgress)),
 };

@@ -1,5 +1,6 @@
-//! The Import users screen: template, choosing or dropping a file, the preview of every
-//! row and its plan, applying it, resuming an import that stopped, and the results file.
+//! The Import users screen: template, choosing or dropping a file (CSV or a workbook, and
+//! its sheet), the preview of every row and its plan with the removals a sync makes,
+//! applying it, resuming an import that stopped, and the results file.
 //! The steps are the client library's import workflow (read, plan, apply with a journal,
 //! resume); this module only moves bytes and rows between the dialogs, the workflow and
 //! the window.
@@ -9,32 +10,42 @@ use std::sync::atomic::Ordering;
 
 use sxadmin_client::core::csv::results::write_results;
 use sxadmin_client::core::csv::{IssueCode, ReadOptions};
-use sxadmin_client::import::workflow;
+use sxadmin_client::import::workflow::{self, ImportOptions, Planned};
 use sxadmin_client::import::{ApplyOptions, Outcome};
 use sxadmin_client::PortalClient;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::dialogs;
+use crate::dialogs::{self, FileFormat};
 use crate::error::{AppError, AppResult, DesktopCode};
 use crate::import::{
-    ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreparedImport, PreviewRow,
+    ImportChoices, ImportPreview, ImportProgress, ImportReport, InterruptedImport, PreparedImport,
+    PreviewRow,
 };
 use crate::state::AppState;
 
-/// Asks where to save the template and writes it. `None` when cancelled.
+/// Asks where to save the template and writes it: the guided Excel workbook (drop-down
+/// lists and a guide sheet) or the CSV header line. `None` when cancelled.
 #[tauri::command]
-pub async fn download_template() -> AppResult<Option<String>> {
-    let Some(path) = dialogs::save_csv("Save the import template", "sxadmin-users.csv").await
+pub async fn download_template(format: FileFormat) -> AppResult<Option<String>> {
+    let Some(path) = format
+        .save("Save the import template", "sxadmin-users")
+        .await
     else {
         return Ok(None);
     };
-    let template = sxadmin_client::core::csv::template();
-    write_picked_file(&path, template.as_bytes()).await
+    let template = match format {
+        FileFormat::Xlsx => sxadmin_client::core::workbook::template_xlsx()?,
+        FileFormat::Csv => sxadmin_client::core::csv::template().into_bytes(),
+    };
+    write_picked_file(&path, &template).await
 }
 
 /// Writes a file the user chose in the save dialog and answers with where it went.
-async fn write_picked_file(path: &std::path::Path, contents: &[u8]) -> AppResult<Option<String>> {
+pub(crate) async fn write_picked_file(
+    path: &std::path::Path,
+    contents: &[u8],
+) -> AppResult<Option<String>> {
     tokio::fs::write(path, contents).await.map_err(|e| {
         AppError::file(
             DesktopCode::WriteFailed,
@@ -48,7 +59,7 @@ async fn write_picked_file(path: &std::path::Path, contents: &[u8]) -> AppResult
 #[tauri::command]
 pub async fn choose_import_file(state: State<'_, AppState>) -> AppResult<Option<ImportPreview>> {
     let client = state.client().await?;
-    let Some(path) = dialogs::pick_csv("Choose the CSV file to import").await else {
+    let Some(path) = dialogs::pick_import_file("Choose the file to import").await else {
         return Ok(None);
     };
     let name = path
@@ -72,7 +83,9 @@ pub async fn choose_import_file(state: State<'_, AppState>) -> AppResult<Option<
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|e| AppError::file(DesktopCode::ReadFailed, format!("cannot read {name}: {e}")))?;
-    prepare(&state, &client, name, &bytes).await.map(Some)
+    prepare(&state, &client, name, bytes, ImportChoices::default())
+        .await
+        .map(Some)
 }
 
 /// A file dropped on the window: its bytes arrive as the raw IPC body, its name in the
@@ -98,7 +111,29 @@ pub async fn load_import_bytes(
                 .into_owned()
         })
         .unwrap_or_else(|| "dropped file".to_owned());
-    prepare(&state, &client, name, bytes).await
+    prepare(
+        &state,
+        &client,
+        name,
+        bytes.clone(),
+        ImportChoices::default(),
+    )
+    .await
+}
+
+/// Plans the file already chosen again with another sheet or sync mode.
+#[tauri::command]
+pub async fn plan_import(
+    state: State<'_, AppState>,
+    choices: ImportChoices,
+) -> AppResult<ImportPreview> {
+    let client = state.client().await?;
+    let (file_name, bytes) = {
+        let guard = state.lock_import()?;
+        let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
+        (prepared.file_name.clone(), prepared.bytes.clone())
+    };
+    prepare(&state, &client, file_name, bytes, choices).await
 }
 
 /// Where the journals of running and interrupted imports are kept.
@@ -106,25 +141,43 @@ fn journals(state: &AppState) -> PathBuf {
     state.folders().imports()
 }
 
+/// The workflow's options for what the administrator chose.
+fn options(choices: &ImportChoices) -> ImportOptions {
+    ImportOptions {
+        sheet: choices.sheet.clone(),
+        sync: choices.sync,
+        ..ImportOptions::default()
+    }
+}
+
 /// Reads the file and plans it against a snapshot of the portal. Nothing is written.
 async fn prepare(
     state: &AppState,
     client: &PortalClient,
     file_name: String,
-    bytes: &[u8],
+    bytes: Vec<u8>,
+    choices: ImportChoices,
 ) -> AppResult<ImportPreview> {
     if state.importing.load(Ordering::SeqCst) {
         return Err(AppError::Busy);
     }
-    let file = workflow::read(bytes)
+    let file = workflow::read_sheet(&bytes, choices.sheet.as_deref())
         .map_err(|error| AppError::file(error.code(), format!("{file_name}: {error}")))?
         .into_owned();
-    let planned = workflow::plan(client, bytes, &file_name, &journals(state)).await?;
+    let planned = workflow::plan_with(
+        client,
+        &bytes,
+        &file_name,
+        &journals(state),
+        &options(&choices),
+    )
+    .await?;
     let prepared = PreparedImport {
         file_name,
-        bytes: bytes.to_vec(),
+        bytes,
         file,
         plan: planned.plan,
+        choices,
     };
     let preview = prepared.preview();
     *state.lock_import()? = Some(prepared);
@@ -172,19 +225,37 @@ pub async fn save_import_results(state: State<'_, AppState>) -> AppResult<Option
 /// file is planned again from a fresh snapshot first, so rows that changed on the portal
 /// since the preview are not overwritten blindly. A journal in the app's data folder
 /// records each settled row: if the app closes midway, the import can be resumed.
+///
+/// A plan that removes more users than the safeguard allows is refused unless
+/// `confirmed_removals` is the number of users it removes, as the administrator typed it.
 #[tauri::command]
 pub async fn apply_import(
     state: State<'_, AppState>,
+    confirmed_removals: Option<u32>,
     progress: Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
     let client = state.client().await?;
-    let (file_name, bytes) = {
+    let (file_name, bytes, choices) = {
         let guard = state.lock_import()?;
         let prepared = guard.as_ref().ok_or(AppError::NoImport)?;
-        (prepared.file_name.clone(), prepared.bytes.clone())
+        (
+            prepared.file_name.clone(),
+            prepared.bytes.clone(),
+            prepared.choices.clone(),
+        )
     };
     exclusive(&state, async {
-        let planned = workflow::plan(&client, &bytes, &file_name, &journals(&state)).await?;
+        let mut planned: Planned = workflow::plan_with(
+            &client,
+            &bytes,
+            &file_name,
+            &journals(&state),
+            &options(&choices),
+        )
+        .await?;
+        if let Some(typed) = confirmed_removals {
+            planned.confirm_removals(typed as usize)?;
+        }
         let outcome = workflow::apply(
             &client,
             &planned,

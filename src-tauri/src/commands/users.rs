@@ -1,13 +1,17 @@
 //! The Users screen: one page of the list at a time (the portal pages with cursors, the
-//! window renders only the visible rows), and the user form.
+//! window renders only the visible rows), its filters, the export of what it lists, and
+//! the user form.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sxadmin_client::core::{
-    Id, NewUser, Role, SetRole, SortOrder, User, UserChanges, UserPage, UserSort,
+    Id, LicenceFilter, NewUser, Role, SetRole, SortOrder, User, UserChanges, UserPage, UserSort,
+    UserStatus,
 };
 use sxadmin_client::UserListQuery;
 use tauri::State;
 
+use crate::commands::import::write_picked_file;
+use crate::dialogs::FileFormat;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -24,22 +28,73 @@ pub struct ListUsers {
     pub cursor: Option<String>,
     #[serde(default)]
     pub limit: Option<u32>,
+    /// The filters; the screens that do not filter leave them out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub role: Option<Role>,
+    /// A role group's id.
+    #[serde(default)]
+    #[ts(optional)]
+    pub group: Option<Id>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub licence: Option<LicenceFilter>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<UserStatus>,
+}
+
+impl From<ListUsers> for UserListQuery {
+    fn from(query: ListUsers) -> Self {
+        UserListQuery {
+            search: query.search.filter(|s| !s.trim().is_empty()),
+            sort: query.sort,
+            order: query.descending.then_some(SortOrder::Desc),
+            cursor: query.cursor,
+            limit: query.limit,
+            role: query.role,
+            group: query.group,
+            licence: query.licence,
+            status: query.status,
+        }
+    }
 }
 
 #[tauri::command]
 pub async fn list_users(state: State<'_, AppState>, query: ListUsers) -> AppResult<UserPage> {
     let client = state.client().await?;
-    let search = query.search.filter(|s| !s.trim().is_empty());
-    Ok(client
-        .list_users(&UserListQuery {
-            search,
-            sort: query.sort,
-            order: query.descending.then_some(SortOrder::Desc),
-            cursor: query.cursor,
-            limit: query.limit,
-            ..UserListQuery::default()
-        })
-        .await?)
+    Ok(client.list_users(&query.into()).await?)
+}
+
+/// Where an export went and how many users it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ExportedUsers {
+    pub path: String,
+    pub users: u32,
+}
+
+/// Every user the list shows with `query`'s search and filters, written as a workbook or
+/// CSV where the administrator chooses (the file imports again unchanged). `None` when
+/// the save dialog is cancelled.
+#[tauri::command]
+pub async fn export_users(
+    state: State<'_, AppState>,
+    query: ListUsers,
+    format: FileFormat,
+) -> AppResult<Option<ExportedUsers>> {
+    let client = state.client().await?;
+    let Some(path) = format.save("Export users", "sxadmin-users-export").await else {
+        return Ok(None);
+    };
+    let exported =
+        sxadmin_client::export::export_users(&client, &query.into(), format.into()).await?;
+    let Some(path) = write_picked_file(&path, &exported.bytes).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ExportedUsers {
+        path,
+        users: u32::try_from(exported.users).unwrap_or(u32::MAX),
+    }))
 }
 
 #[tauri::command]

@@ -3,4 +3,4 @@
 /**
  * Sent to the window while an import runs.
  */
-export type ImportProgress = { done: number, total: number, created: number, updated: number, unchanged: number, failed: number, };
+export type ImportProgress = { done: number, total: number, created: number, updated: number, unchanged: number, disabled: number, deleted: number, failed: number, };

@@ -6,6 +6,9 @@ import type { AppInfo } from "./AppInfo";
 import type { Domain } from "./Domain";
 import type { Event } from "./Event";
 import type { EventQuery } from "./EventQuery";
+import type { ExportedUsers } from "./ExportedUsers";
+import type { FileFormat } from "./FileFormat";
+import type { ImportChoices } from "./ImportChoices";
 import type { ImportPreview } from "./ImportPreview";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportReport } from "./ImportReport";
@@ -39,9 +42,11 @@ export type CommandName =
   | "update_user"
   | "delete_user"
   | "set_role"
+  | "export_users"
   | "download_template"
   | "choose_import_file"
   | "load_import_bytes"
+  | "plan_import"
   | "import_rows"
   | "apply_import"
   | "cancel_import"
@@ -92,16 +97,20 @@ export const commands = {
     call<void>("delete_user", { id }),
   setRole: (id: number, role: Role): Promise<User> =>
     call<User>("set_role", { id, role }),
-  downloadTemplate: (): Promise<string | null> =>
-    call<string | null>("download_template", {}),
+  exportUsers: (query: ListUsers, format: FileFormat): Promise<ExportedUsers | null> =>
+    call<ExportedUsers | null>("export_users", { query, format }),
+  downloadTemplate: (format: FileFormat): Promise<string | null> =>
+    call<string | null>("download_template", { format }),
   chooseImportFile: (): Promise<ImportPreview | null> =>
     call<ImportPreview | null>("choose_import_file", {}),
   loadImportBytes: (body: Uint8Array, headers: Record<string, string>): Promise<ImportPreview> =>
     callRaw<ImportPreview>("load_import_bytes", body, headers),
+  planImport: (choices: ImportChoices): Promise<ImportPreview> =>
+    call<ImportPreview>("plan_import", { choices }),
   importRows: (offset: number, limit: number): Promise<Array<PreviewRow>> =>
     call<Array<PreviewRow>>("import_rows", { offset, limit }),
-  applyImport: (progress: Channel<ImportProgress>): Promise<ImportReport> =>
-    call<ImportReport>("apply_import", { progress }),
+  applyImport: (confirmedRemovals: number | null, progress: Channel<ImportProgress>): Promise<ImportReport> =>
+    call<ImportReport>("apply_import", { confirmedRemovals, progress }),
   cancelImport: (): Promise<void> =>
     call<void>("cancel_import", {}),
   interruptedImports: (): Promise<Array<InterruptedImport>> =>

@@ -2,6 +2,8 @@
 //! `make_workbooks.py` with openpyxl and LibreOffice), our own template and export read
 //! back, and the removals a file can ask for.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{TimeZone, Utc};
 use sxadmin_core::csv::plan::{
     build_plan, build_plan_with, ActionKind, PlanOptions, PortalSnapshot, RemovalKind,

@@ -269,9 +269,13 @@ fn read(path: &Path) -> Result<Resumed, JournalError> {
         }
     }
     let header = header.ok_or_else(|| unreadable("it does not start with its header".into()))?;
-    let finished: HashSet<u64> = done.iter().map(|row| row.line).collect();
+    // By line and address: every user a sync removes has line 0.
+    let finished: HashSet<(u64, &str)> = done
+        .iter()
+        .map(|row| (row.line, row.email.as_str()))
+        .collect();
     let already_done = finished.len();
-    jobs.retain(|job| !finished.contains(&job.line));
+    jobs.retain(|job| !finished.contains(&(job.line, job.email.as_str())));
     settled.extend(done);
     Ok(Resumed {
         header,
@@ -352,6 +356,42 @@ mod tests {
             Journal::reopen(&path),
             Err(JournalError::Missing { .. })
         ));
+    }
+
+    #[test]
+    fn users_missing_from_the_file_are_resumed_one_by_one() {
+        // A sync's removals all have line 0; one settled leaves the others to send.
+        let removal = |email: &str| Job {
+            line: 0,
+            email: email.into(),
+            item: BatchItem {
+                idempotency_key: format!("missing-{email}"),
+                operation: BatchOperation::Disable {
+                    email: email.into(),
+                },
+            },
+            licence: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = path(dir.path(), "sync");
+        let work = Work {
+            jobs: vec![job(2), removal("a@example.com"), removal("b@example.com")],
+            settled: vec![],
+        };
+        let mut journal = Journal::create(&path, &header(), &work).unwrap();
+        journal
+            .record(&ResultRow {
+                line: 0,
+                email: "a@example.com".into(),
+                outcome: BatchOutcome::Disabled,
+                message: String::new(),
+            })
+            .unwrap();
+        drop(journal);
+        let (_, resumed) = Journal::reopen(&path).unwrap();
+        assert_eq!(resumed.already_done, 1);
+        let left: Vec<&str> = resumed.work.jobs.iter().map(|j| j.email.as_str()).collect();
+        assert_eq!(left, ["u2@example.com", "b@example.com"]);
     }
 
     #[test]

@@ -284,10 +284,17 @@ fn licences_domains_roles_and_events_go_through() {
     assert_eq!(mixed[0]["problem"]["code"], "user_has_licence");
     assert!(!mixed[0]["problem"]["message"].as_str().unwrap().is_empty());
     assert_eq!(mixed[1]["user"]["licence"]["tier"], "advanced");
+    // The same user twice: the library may send both at once, so either one unassigns
+    // and the other finds no licence left.
     let back = app.ok("unassign_licences", json!({ "userIds": [liam, liam] }));
-    assert_eq!(back[0]["problem"], Value::Null);
-    assert_eq!(back[0]["user"]["licence"], Value::Null);
-    assert_eq!(back[1]["problem"]["code"], "user_has_no_licence");
+    let (done, refused) = if back[0]["problem"].is_null() {
+        (&back[0], &back[1])
+    } else {
+        (&back[1], &back[0])
+    };
+    assert_eq!(done["problem"], Value::Null);
+    assert_eq!(done["user"]["licence"], Value::Null);
+    assert_eq!(refused["problem"]["code"], "user_has_no_licence");
     let to = app.ok(
         "transfer_licence",
         json!({ "fromUserId": noah, "toUserId": liam }),

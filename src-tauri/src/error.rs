@@ -239,7 +239,10 @@ mod tests {
                 kind: "data",
                 variable: "SXADMIN_DESKTOP_DATA",
             }),
-            AppError::Import(ImportError::TooManyRemovals("x".into())),
+            AppError::Import(ImportError::TooManyRemovals {
+                message: "x".into(),
+                removals: 1,
+            }),
             AppError::Import(ImportError::RemovalsNotConfirmed {
                 expected: 2,
                 typed: 3,

@@ -181,7 +181,7 @@ async fn a_sync_beyond_the_safeguard_is_refused_then_allowed_once_confirmed() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(refused, ImportError::TooManyRemovals(_)));
+    assert!(matches!(refused, ImportError::TooManyRemovals { .. }));
     assert_eq!(refused.code(), "too_many_removals");
     let active = UserListQuery {
         status: Some(UserStatus::Active),

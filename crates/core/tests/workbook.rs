@@ -371,7 +371,7 @@ fn the_safeguard_refuses_more_than_ten_percent_unless_raised() {
         .find(|f| f.code == IssueCode::TooManyRemovals)
         .expect("the refusal is a finding");
     assert!(
-        finding.message.contains("--max-removals 16"),
+        finding.message.contains("allow 16 removals"),
         "{}",
         finding.message
     );

@@ -323,7 +323,9 @@ pub async fn run(
             line,
             email,
             outcome: BatchOutcome::Error,
-            message: "not imported: the import stopped; run it again with --resume".into(),
+            message: "not imported: the import stopped before this row was settled; resume the \
+                      import to send it"
+                .into(),
         });
     }
     // File rows in file order, then the users the file does not list.

@@ -25,8 +25,12 @@ pub enum ImportError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// The plan removes more users than the safeguard allows; see `Safeguard::refusal`.
-    #[error("{0}")]
-    TooManyRemovals(String),
+    #[error("{message}")]
+    TooManyRemovals {
+        message: String,
+        /// How many removals the plan makes: the number to allow (or to type).
+        removals: usize,
+    },
     #[error(
         "the number typed ({typed}) is not the number of users this import removes \
          ({expected}); nothing was changed"
@@ -40,7 +44,7 @@ impl ImportError {
             ImportError::File(error) => error.code().as_str().to_owned(),
             ImportError::Portal(error) => error.code().to_owned(),
             ImportError::Journal(error) => error.code().to_owned(),
-            ImportError::TooManyRemovals(_) => "too_many_removals".to_owned(),
+            ImportError::TooManyRemovals { .. } => "too_many_removals".to_owned(),
             ImportError::RemovalsNotConfirmed { .. } => "removals_not_confirmed".to_owned(),
         }
     }
@@ -191,7 +195,10 @@ pub async fn apply(
     on_progress: impl FnMut(&Progress),
 ) -> Result<Outcome, ImportError> {
     if let (Some(refusal), false) = (planned.plan.safeguard.refusal(), planned.removals_confirmed) {
-        return Err(ImportError::TooManyRemovals(refusal));
+        return Err(ImportError::TooManyRemovals {
+            message: refusal,
+            removals: planned.plan.safeguard.removals,
+        });
     }
     let work = work(&planned.plan, &planned.scope);
     let header = Header {

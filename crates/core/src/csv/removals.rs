@@ -174,8 +174,8 @@ impl Safeguard {
         }
         Some(format!(
             "this import would disable or delete {} of the account's {} users ({}), more than \
-             the {} allowed; check the file (and the sync options), then allow it with \
-             --max-removals {} (or confirm the number in the app)",
+             the {} allowed; check the file and the sync options, then allow {} removals to \
+             go ahead",
             self.removals,
             self.users,
             percent(self.removals, self.users),
@@ -347,6 +347,10 @@ mod tests {
             refusal.contains("11 of the account's 100 users (11%)"),
             "{refusal}"
         );
-        assert!(refusal.contains("--max-removals 11"), "{refusal}");
+        assert!(refusal.contains("allow 11 removals"), "{refusal}");
+        assert!(
+            !refusal.contains("--"),
+            "names no front end's option: {refusal}"
+        );
     }
 }

@@ -219,11 +219,12 @@ const NOTES: &[&str] = &[
     "One user per row, below the header row. Keep the header row: the import finds the \
      columns by their names (French names such as courriel, prénom, nom, rôle, langue work \
      too), in any order; other columns are ignored.",
-    "Check the file before importing: sxadmin import users.xlsx --check lists every problem \
-     by cell; --dry-run shows what would change on the portal, and changes nothing.",
-    "Removals: sxadmin import users.xlsx --sync disables the account's users the file does \
-     not list (--delete-missing deletes them). An import that would disable or delete more \
-     than 10% of the account's users is refused unless --max-removals allows it.",
+    "Before anything is written, SX Admin checks the file, lists every problem by cell and \
+     shows what would change on the portal.",
+    "Removals: the action column disables or deletes a user; a sync disables (or deletes) \
+     the account's users the file does not list. An import that would disable or delete \
+     more than 10% of the account's users is refused until the administrator allows that \
+     many removals.",
     "Values in the drop-down lists are suggestions: every spelling in the last column is \
      accepted, in any case.",
 ];

@@ -114,6 +114,9 @@ fn failure(args: &ImportArgs, error: ImportError) -> anyhow::Error {
         ImportError::File(error) => {
             UsageError(format!("{file}: {error} [{}]", error.code())).into()
         }
+        ImportError::TooManyRemovals { message, removals } => {
+            UsageError(format!("{file}: {message} (--max-removals {removals})")).into()
+        }
         other => UsageError(format!("{file}: {other}")).into(),
     }
 }

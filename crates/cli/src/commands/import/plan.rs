@@ -84,7 +84,10 @@ pub fn dry_run(options: &GlobalOptions, file: &Path, plan: &ImportPlan) -> anyho
         print_removals(plan);
         print_plan_warnings(options, plan);
         if let Some(refusal) = plan.safeguard.refusal() {
-            println!("Refused as it stands: {refusal}.");
+            println!(
+                "Refused as it stands: {refusal} (--max-removals {}).",
+                plan.safeguard.removals
+            );
         }
         println!("Nothing was changed (dry run).");
     }

@@ -17,7 +17,15 @@ const ROWS: usize = 100_000;
 /// The rows of the CSV benchmark's sample: French and English values, some empty cells,
 /// a name with a comma, one domain in ten typed with capitals, every address unique.
 fn sample_rows() -> Vec<[String; 6]> {
-    let first_names = ["Jean", "Marie", "Zoé", "Ahmed", "Li", "François", "Anne-Sophie"];
+    let first_names = [
+        "Jean",
+        "Marie",
+        "Zoé",
+        "Ahmed",
+        "Li",
+        "François",
+        "Anne-Sophie",
+    ];
     let last_names = ["Dupont", "Tremblay", "Gagnon", "Roy, Jr", "Côté", "Nguyen"];
     let roles = ["user", "", "Administrateur", "utilisateur", "user"];
     let languages = ["fr", "en", "Français", "", "EN"];
@@ -42,13 +50,22 @@ fn sample_rows() -> Vec<[String; 6]> {
         .collect()
 }
 
-const HEADER: [&str; 6] = ["email", "first_name", "last_name", "role", "language", "licence"];
+const HEADER: [&str; 6] = [
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "language",
+    "licence",
+];
 
 fn as_xlsx(rows: &[[String; 6]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (col, name) in HEADER.iter().enumerate() {
-        sheet.write_string(0, col as u16, *name).unwrap_or_else(|e| panic!("{e}"));
+        sheet
+            .write_string(0, col as u16, *name)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     for (index, row) in rows.iter().enumerate() {
         for (col, cell) in row.iter().enumerate() {
@@ -66,7 +83,9 @@ fn as_csv(rows: &[[String; 6]]) -> Vec<u8> {
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    writer.write_record(HEADER).unwrap_or_else(|e| panic!("{e}"));
+    writer
+        .write_record(HEADER)
+        .unwrap_or_else(|e| panic!("{e}"));
     for row in rows {
         writer.write_record(row).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -74,8 +93,8 @@ fn as_csv(rows: &[[String; 6]]) -> Vec<u8> {
 }
 
 fn bare_calamine_read(bytes: &[u8]) -> usize {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut book =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
     match book.worksheet_range_at(0) {
         Some(Ok(range)) => range.get_size().0,
         _ => panic!("the sample has a sheet"),

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use sxadmin_client::{EventRange, PortalClient};
+use sxadmin_client::PortalClient;
 use sxadmin_core::{Id, Licence, LicencePool, LicenceTier, User};
 
 use super::output::{self, Table};
@@ -34,12 +34,12 @@ enum LicencesCommand {
         #[arg(value_parser = parse_tier)]
         tier: LicenceTier,
     },
-    /// Take a user's licence back to the pool. Deletes the user's logs.
+    /// Take a user's licence back to the pool. Deletes the user's message logs.
     Unassign {
         /// The user's e-mail address.
         email: String,
     },
-    /// Move a licence to a user who has none. Deletes the previous holder's logs.
+    /// Move a licence to a user who has none. Deletes the previous holder's message logs.
     Transfer {
         /// The current holder's e-mail address.
         from: String,
@@ -184,24 +184,23 @@ async fn unassign(
             user.email
         );
     };
-    let logs = logs_lost(client, &user).await;
     output::confirm(
         options,
         &format!(
             "Unassigning {}'s {} licence returns it to the pool and permanently deletes {}. \
-             Deleted logs cannot be recovered. (To keep the logs, change the tier with \
-             `sxadmin licences change` instead.)",
+             Deleted logs cannot be recovered; the audit log keeps every event. (To keep the \
+             logs, change the tier with `sxadmin licences change` instead.)",
             user.email,
             held.tier,
-            logs.describe(&user)
+            message_logs(&user)
         ),
     )?;
     let unassigned = client.unassign_licence(user.id, true).await?;
     output::done(
         options,
         &format!(
-            "Unassigned {}'s {} licence; it is back in the pool. {} of {}'s log entries were \
-             deleted.",
+            "Unassigned {}'s {} licence; it is back in the pool. {} of {}'s message log \
+             entries were deleted.",
             unassigned.user.email, held.tier, unassigned.logs_deleted, unassigned.user.email
         ),
         &unassigned,
@@ -239,23 +238,23 @@ async fn transfer(
             theirs.tier
         );
     }
-    let logs = logs_lost(client, &giver).await;
     output::confirm(
         options,
         &format!(
             "Transferring {}'s {} licence to {} permanently deletes {}. Deleted logs cannot be \
-             recovered.",
+             recovered; the audit log keeps every event.",
             giver.email,
             held.tier,
             receiver.email,
-            logs.describe(&giver)
+            message_logs(&giver)
         ),
     )?;
     let transferred = client.transfer_licence(giver.id, receiver.id, true).await?;
     output::done(
         options,
         &format!(
-            "Transferred the {} licence from {} to {}. {} of {}'s log entries were deleted.",
+            "Transferred the {} licence from {} to {}. {} of {}'s message log entries were \
+             deleted.",
             held.tier,
             transferred.from.email,
             transferred.to.email,
@@ -324,36 +323,8 @@ async fn remove(options: &GlobalOptions, client: &PortalClient, id: Id) -> anyho
     Ok(Outcome::Done)
 }
 
-/// How many of a holder's log entries unassigning or transferring would delete: the events
-/// they made themselves. `None` when the log could not be read; the warning then says so
-/// without a number rather than stopping the command.
-struct LogsLost(Option<usize>);
-
-impl LogsLost {
-    fn describe(&self, user: &User) -> String {
-        match self.0 {
-            Some(0) => format!("{}'s logs (none at the moment)", user.email),
-            Some(1) => format!("{}'s logs (1 entry)", user.email),
-            Some(n) => format!("{}'s logs ({n} entries)", user.email),
-            None => format!("all of {}'s logs", user.email),
-        }
-    }
-}
-
-async fn logs_lost(client: &PortalClient, user: &User) -> LogsLost {
-    let range = EventRange {
-        user_id: Some(user.id),
-        limit: Some(100_000),
-        ..EventRange::default()
-    };
-    LogsLost(client.events(&range).await.ok().map(|events| {
-        events
-            .iter()
-            .filter(|e| {
-                e.actor_email
-                    .as_deref()
-                    .is_some_and(|actor| actor.eq_ignore_ascii_case(&user.email))
-            })
-            .count()
-    }))
+/// What unassigning or transferring deletes: the holder's message logs. The audit log
+/// (what they did, and what was done to them) is append-only and is not part of them.
+fn message_logs(user: &User) -> String {
+    format!("{}'s message logs", user.email)
 }

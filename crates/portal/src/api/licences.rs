@@ -103,7 +103,7 @@ fn require_confirmation(confirmed: bool, what: &str) -> ApiResult<()> {
     }
     Err(ApiError::new(
         ErrorCode::ConfirmationRequired,
-        format!("{what} permanently deletes the current holder's logs; repeat the request with confirm_log_deletion=true to go ahead."),
+        format!("{what} permanently deletes the current holder's message logs (the audit log keeps every event); repeat the request with confirm_log_deletion=true to go ahead."),
     ))
 }
 

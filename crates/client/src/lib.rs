@@ -6,6 +6,7 @@
 mod admin;
 mod error;
 pub mod export;
+pub mod files;
 pub mod folders;
 pub mod import;
 pub mod licences;

@@ -6,7 +6,7 @@ use sxadmin_client::EventRange;
 use tauri::State;
 
 use crate::dialogs;
-use crate::error::{AppError, AppResult, DesktopCode};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Default, Deserialize, ts_rs::TS)]
@@ -52,11 +52,5 @@ pub async fn export_events(
     let bytes = client
         .events_csv(&query.range(rules::MAX_EVENT_LIMIT))
         .await?;
-    tokio::fs::write(&path, bytes).await.map_err(|e| {
-        AppError::file(
-            DesktopCode::WriteFailed,
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })?;
-    Ok(Some(path.display().to_string()))
+    super::import::write_picked_file(&path, &bytes).await
 }

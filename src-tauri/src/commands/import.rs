@@ -46,7 +46,14 @@ pub(crate) async fn write_picked_file(
     path: &std::path::Path,
     contents: &[u8],
 ) -> AppResult<Option<String>> {
-    tokio::fs::write(path, contents).await.map_err(|e| {
+    let target = path.to_path_buf();
+    let contents = contents.to_vec();
+    let written = tokio::task::spawn_blocking(move || {
+        sxadmin_client::files::write_private(&target, &contents)
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    written.map_err(|e| {
         AppError::file(
             DesktopCode::WriteFailed,
             format!("cannot write {}: {e}", path.display()),

@@ -257,7 +257,7 @@ async fn export(options: &GlobalOptions, args: ExportArgs) -> anyhow::Result<Out
             export::ExportUsersError::Portal(error) => anyhow::Error::from(error),
             other => anyhow::Error::from(other),
         })?;
-    std::fs::write(&args.output, &exported.bytes)
+    sxadmin_client::files::write_private(&args.output, &exported.bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     output::done(
         options,

@@ -331,5 +331,6 @@ fn default_report_path(file: &Path) -> anyhow::Result<Option<PathBuf>> {
 fn write_report(path: &Path, rows: &[ResultRow]) -> anyhow::Result<()> {
     let mut out = Vec::new();
     write_results(rows.iter().cloned(), &mut out).context("cannot write the results")?;
-    std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
+    sxadmin_client::files::write_private(path, &out)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use sxadmin_core::{
     Domain, DomainRequest, Event, EventFormat, EventListQuery, Id, Licence, LicenceTier,
-    LogDeletionConfirmation, Purchase, Roles, SetRole, TierChoice, Transfer, Transferred,
-    Session, Unassigned, User, UserChanges,
+    LogDeletionConfirmation, Purchase, Roles, Session, SetRole, TierChoice, Transfer, Transferred,
+    Unassigned, User, UserChanges,
 };
 
 use crate::{ClientError, PortalClient};

@@ -320,8 +320,12 @@ pub trait SecondFactorStore: Send + Sync {
         limit: GuessLimit,
     ) -> StoreResult<TotpCheck>;
     /// Removes a user's second factor on an administrator's word (a lost phone).
-    async fn reset_second_factor(&self, account: Id, actor: &Actor, user_id: Id)
-        -> StoreResult<User>;
+    async fn reset_second_factor(
+        &self,
+        account: Id,
+        actor: &Actor,
+        user_id: Id,
+    ) -> StoreResult<User>;
 }
 
 #[async_trait]

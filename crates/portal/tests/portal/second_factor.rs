@@ -370,7 +370,10 @@ async fn the_sign_in_page_refuses_the_code_that_confirmed_the_authenticator() {
     assert!(replayed.header("location").is_none());
 
     let accepted = portal
-        .submit("/signin/totp", &[("flow", &flow), ("code", &code_in(&secret, 30))])
+        .submit(
+            "/signin/totp",
+            &[("flow", &flow), ("code", &code_in(&secret, 30))],
+        )
         .await;
     Portal::code_from_redirect(&accepted, "st");
 
@@ -408,7 +411,12 @@ async fn failed_sign_ins_and_lockouts_are_security_events() {
 
     // The address's limit is reached: the next try is refused and recorded as a lockout.
     let refused = portal.enter_code(&flow, &right).await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text
+    );
     let events = security_actions(&portal).await;
     assert!(
         events

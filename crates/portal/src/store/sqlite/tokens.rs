@@ -128,9 +128,7 @@ impl TokenStore for SqliteStore {
         drop(conn);
         // Only a token that acts for its owner counts as use; a refresh token shown as a
         // bearer token is refused by the caller.
-        let acting = owner
-            .as_ref()
-            .is_some_and(|o| o.kind != TokenKind::Refresh);
+        let acting = owner.as_ref().is_some_and(|o| o.kind != TokenKind::Refresh);
         if stale && acting {
             let mut tx = self.write().await?;
             sqlx::query("UPDATE tokens SET last_used_at = ? WHERE hash = ?")

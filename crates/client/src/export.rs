@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use sxadmin_core::workbook::{self, ExportError, ExportRow};
-use sxadmin_core::{User, UserListQuery};
+use sxadmin_core::UserListQuery;
 
 use crate::{ClientError, PortalClient};
 
@@ -59,46 +59,13 @@ pub struct Exported {
     pub users: usize,
 }
 
-/// Every user matching `query`'s search and filters (its cursor and page size are
-/// ignored), page after page, up to `max`; with how many match in all.
-pub async fn all_users(
-    client: &PortalClient,
-    query: &UserListQuery,
-    max: Option<usize>,
-) -> Result<(Vec<User>, i64), ClientError> {
-    const PAGE: usize = sxadmin_core::rules::MAX_USER_PAGE as usize;
-    let mut query = UserListQuery {
-        cursor: None,
-        ..query.clone()
-    };
-    let mut users = Vec::new();
-    let mut total = 0;
-    loop {
-        let left = max.map_or(PAGE, |max| max.saturating_sub(users.len()));
-        if left == 0 {
-            break;
-        }
-        query.limit = u32::try_from(left.min(PAGE)).ok();
-        let page = client.list_users(&query).await?;
-        total = page.total;
-        let got = page.items.len();
-        users.extend(page.items);
-        // A page without rows but with a cursor would loop for ever; stop on it too.
-        match page.next_cursor {
-            Some(cursor) if got > 0 => query.cursor = Some(cursor),
-            _ => break,
-        }
-    }
-    Ok((users, total))
-}
-
 /// The users matching `query` (as the user list filters them), as an export file.
 pub async fn export_users(
     client: &PortalClient,
     query: &UserListQuery,
     format: ExportFormat,
 ) -> Result<Exported, ExportUsersError> {
-    let (users, _) = all_users(client, query, None).await?;
+    let (users, _) = client.users_matching(query, None).await?;
     let groups = client.roles().await?.groups;
     let rows: Vec<ExportRow> = users
         .iter()

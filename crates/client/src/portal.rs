@@ -359,20 +359,21 @@ impl PortalClient {
             .await
     }
 
-    /// Users matching `search` (all of them when `None`), page after page, up to `max`;
-    /// with how many match in all.
-    pub async fn users_up_to(
+    /// Every user matching `query`'s search and filters (its cursor and page size are
+    /// ignored), page after page, up to `max`; with how many match in all. The one paging
+    /// loop of the client: the import's snapshot, the user list and the export use it.
+    pub async fn users_matching(
         &self,
-        search: Option<String>,
+        query: &UserListQuery,
         max: Option<usize>,
     ) -> Result<(Vec<User>, i64), ClientError> {
         const PAGE: usize = sxadmin_core::rules::MAX_USER_PAGE as usize;
+        let mut query = UserListQuery {
+            cursor: None,
+            ..query.clone()
+        };
         let mut users = Vec::new();
         let mut total = 0;
-        let mut query = UserListQuery {
-            search,
-            ..UserListQuery::default()
-        };
         loop {
             let left = max.map_or(PAGE, |max| max.saturating_sub(users.len()));
             if left == 0 {

@@ -202,7 +202,7 @@ async fn list(options: &GlobalOptions, args: ListArgs) -> anyhow::Result<Outcome
     let client = super::connect::client(options).await?;
     let query = args.filters.query(&client).await?;
     let limit = args.limit.and_then(|limit| usize::try_from(limit).ok());
-    let (users, total) = export::all_users(&client, &query, limit).await?;
+    let (users, total) = client.users_matching(&query, limit).await?;
     if options.json {
         output::print_json(&users)?;
         return Ok(Outcome::Done);

@@ -428,7 +428,9 @@ async fn ensure_licence(
 
 /// Every user of the account, the approved domains and the pool, as a plan needs them.
 pub async fn snapshot(client: &PortalClient) -> Result<PortalSnapshot, ClientError> {
-    let (users, _) = client.users_up_to(None, None).await?;
+    let (users, _) = client
+        .users_matching(&sxadmin_core::UserListQuery::default(), None)
+        .await?;
     let approved_domains = client
         .list_domains()
         .await?

@@ -167,7 +167,8 @@ test("licences: an explanation when a tier has too few, assign, then transfer", 
   await app.select("#transfer-to", liam);
   await app.click("#transfer-licence");
   await app.waitForText("#confirm-title", "Transfer ines.fortin@demo.example");
-  await app.waitForText("dialog[open]", "deletes");
+  await app.waitForText("dialog[open]", "deletes ines.fortin@demo.example's message logs");
+  await app.waitForText("dialog[open]", "audit log is kept");
   await app.click("#confirm-action");
   await app.waitForText("#licence-notice", "now belongs to liam.cote@demo.example");
   await app.waitForText('#licence-users [data-email="liam.cote@demo.example"]', "Eco");
@@ -182,6 +183,10 @@ test("licences: a change for many users says which users it failed for, and why"
   for (const email of holders) await app.click(`#licence-users [data-email="${email}"] input`);
   await app.select("#licence-tier", "pro");
   await app.click("#change-licence");
+  // The change asks first, saying how many users move from which tiers.
+  await app.waitForText("#confirm-title", "Change 3 users to Pro");
+  await app.waitForText("dialog[open]", (t) => /\d from (Eco|Advanced)/.test(t) && /kept/.test(t));
+  await app.click("#confirm-action");
   await app.waitForText("#licence-notice", "2 users now have a Pro licence");
   await app.waitForText("#licence-notice", "1 user was left as they were");
   const failed = await app.script(

@@ -1,6 +1,6 @@
-//! Who is calling: every API route takes a [`Caller`] (any signed-in user) or an [`Admin`]
-//! (an account administrator), so a route cannot forget to check, and everything the route
-//! touches is scoped to the caller's account.
+//! Who is calling: every API route takes a [`Caller`] (any signed-in user) or a
+//! [`crate::permissions::Allowed`] (a caller its rule lets through), so a route cannot forget
+//! to check, and everything the route touches is scoped to the caller's account.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,6 +20,10 @@ pub struct Caller {
 }
 
 impl Caller {
+    pub fn is_administrator(&self) -> bool {
+        self.user.role == Role::Administrator
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: Some(self.user.id),
@@ -28,10 +32,6 @@ impl Caller {
         }
     }
 }
-
-/// A caller who is an administrator of their account.
-#[derive(Clone, Debug)]
-pub struct Admin(pub Caller);
 
 /// The longest bearer token looked up; the portal's own are under 50 characters.
 const MAX_TOKEN_CHARS: usize = 256;
@@ -135,20 +135,5 @@ impl FromRequestParts<AppState> for Caller {
             Authentication::Anonymous => Err(not_signed_in()),
             Authentication::Refused | Authentication::Unavailable => Err(refused()),
         }
-    }
-}
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        if caller.user.role != Role::Administrator {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "Only an administrator of the account can do this; ask one of your administrators.",
-            ));
-        }
-        Ok(Admin(caller))
     }
 }

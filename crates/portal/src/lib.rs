@@ -11,6 +11,7 @@ pub mod domains;
 pub mod error;
 pub mod mailer;
 pub mod oauth;
+pub mod permissions;
 pub mod request_guard;
 pub mod secrets;
 pub mod store;

@@ -27,6 +27,8 @@ mod flood;
 mod licences;
 #[path = "portal/oauth.rs"]
 mod oauth;
+#[path = "portal/permissions.rs"]
+mod permissions;
 #[path = "portal/second_factor.rs"]
 mod second_factor;
 #[path = "portal/sign_in.rs"]

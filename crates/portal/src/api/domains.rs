@@ -5,16 +5,17 @@ use sxadmin_core::{Domain, DomainRequest, DomainStatus, ErrorCode, Id};
 
 use super::responses::{AdminErrors, Conflict, NotFound, Unprocessable};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::domains::APPROVE_EVERYTHING;
 use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::permissions::{self, Allowed};
 
 /// The account's e-mail domains, pending and approved.
 #[utoipa::path(get, path = "/domains", tag = "domains",
     responses((status = 200, body = Vec<Domain>), AdminErrors))]
 pub async fn list(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Domains>,
 ) -> ApiResult<Json<Vec<Domain>>> {
     Ok(Json(state.store.list_domains(caller.account.id).await?))
 }
@@ -24,7 +25,8 @@ pub async fn list(
     responses((status = 201, body = Domain), Conflict, AdminErrors))]
 pub async fn request(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Domains>,
     Json(body): Json<DomainRequest>,
 ) -> ApiResult<(StatusCode, Json<Domain>)> {
     let name = rules::normalize_domain(&body.name)?;
@@ -48,7 +50,8 @@ pub async fn request(
     responses((status = 200, body = Domain), NotFound, Unprocessable, AdminErrors))]
 pub async fn verify(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Domains>,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<Domain>> {
     let domain = state.store.domain(caller.account.id, id).await?;
@@ -99,7 +102,8 @@ pub async fn verify(
     responses((status = 204), NotFound, AdminErrors))]
 pub async fn remove(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Domains>,
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
     state

@@ -8,8 +8,8 @@ use sxadmin_core::{Event, EventFormat, EventListQuery, Id};
 
 use super::responses::{AdminErrors, NotFound};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::permissions::{self, Allowed};
 use crate::store::EventQuery;
 
 fn parse_time(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>> {
@@ -123,7 +123,8 @@ fn csv_response(events: &[Event]) -> Response {
         NotFound, AdminErrors))]
 pub async fn account_events(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::AdministratorLogs>,
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
     let user_id = params.user_id;
@@ -144,7 +145,8 @@ pub async fn account_events(
         NotFound, AdminErrors))]
 pub async fn security_events(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::AdministratorLogs>,
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
     let user_id = params.user_id;
@@ -164,7 +166,8 @@ pub async fn security_events(
         NotFound, AdminErrors))]
 pub async fn user_events(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Logs>,
     Path(id): Path<Id>,
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {

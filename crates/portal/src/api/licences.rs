@@ -8,15 +8,16 @@ use sxadmin_core::{
 
 use super::responses::{AdminErrors, Conflict, NotFound};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::permissions::{self, Allowed};
 
 /// Purchased, assigned and available licences per tier.
 #[utoipa::path(get, path = "/licences/pool", tag = "licences",
     responses((status = 200, body = LicencePool), AdminErrors))]
 pub async fn pool(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Billing>,
 ) -> ApiResult<Json<LicencePool>> {
     Ok(Json(state.store.licence_pool(caller.account.id).await?))
 }
@@ -26,7 +27,8 @@ pub async fn pool(
     responses((status = 200, body = Vec<Licence>), AdminErrors))]
 pub async fn list(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Billing>,
 ) -> ApiResult<Json<Vec<Licence>>> {
     Ok(Json(state.store.list_licences(caller.account.id).await?))
 }
@@ -36,7 +38,8 @@ pub async fn list(
     responses((status = 201, body = Vec<Licence>), AdminErrors))]
 pub async fn purchase(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Purchase>,
     Json(body): Json<Purchase>,
 ) -> ApiResult<(StatusCode, Json<Vec<Licence>>)> {
     rules::check_purchase_count(body.count)?;
@@ -52,7 +55,8 @@ pub async fn purchase(
     responses((status = 204), NotFound, Conflict, AdminErrors))]
 pub async fn remove(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Purchase>,
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
     state
@@ -67,7 +71,8 @@ pub async fn remove(
     responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn assign(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ActivationRules>,
     Path(id): Path<Id>,
     Json(body): Json<TierChoice>,
 ) -> ApiResult<Json<User>> {
@@ -85,7 +90,8 @@ pub async fn assign(
     responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn change(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ActivationRules>,
     Path(id): Path<Id>,
     Json(body): Json<TierChoice>,
 ) -> ApiResult<Json<User>> {
@@ -112,7 +118,8 @@ fn require_confirmation(confirmed: bool, what: &str) -> ApiResult<()> {
     responses((status = 200, body = Unassigned), NotFound, Conflict, AdminErrors))]
 pub async fn unassign(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ActivationRules>,
     Path(id): Path<Id>,
     Query(confirmation): Query<LogDeletionConfirmation>,
 ) -> ApiResult<Json<Unassigned>> {
@@ -132,7 +139,8 @@ pub async fn unassign(
     responses((status = 200, body = Transferred), NotFound, Conflict, AdminErrors))]
 pub async fn transfer(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ActivationRules>,
     Path(id): Path<Id>,
     Json(body): Json<Transfer>,
 ) -> ApiResult<Json<Transferred>> {

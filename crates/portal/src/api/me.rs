@@ -1,11 +1,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use sxadmin_core::{ErrorCode, Id, Me, Permission, Role, TotpCode, TotpEnrolment, User};
+use sxadmin_core::{ErrorCode, Id, Me, TotpCode, TotpEnrolment, User};
 
 use super::responses::{AdminErrors, CodeRefused, Conflict, NotFound, SignedInErrors};
 use crate::app::AppState;
-use crate::auth::{Admin, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::permissions::{self, Allowed};
 use crate::store::TotpCheck;
 use crate::totp;
 
@@ -13,20 +14,7 @@ use crate::totp;
 #[utoipa::path(get, path = "/me", tag = "me",
     responses((status = 200, body = Me), SignedInErrors))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
-    let permissions = if caller.user.role == Role::Administrator {
-        Permission::ALL.to_vec()
-    } else if let Some(group) = caller.user.role_group_id {
-        state
-            .store
-            .list_role_groups(caller.account.id)
-            .await?
-            .into_iter()
-            .find(|g| g.id == group)
-            .map(|g| g.permissions)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let permissions = permissions::effective(&state, &caller).await?;
     Ok(Json(Me {
         account: caller.account,
         user: caller.user,
@@ -149,7 +137,7 @@ pub async fn stop_totp(
     responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn reset_second_factor(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Allowed { caller, .. }: Allowed<permissions::AdministratorsOnly>,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(

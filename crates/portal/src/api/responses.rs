@@ -14,7 +14,8 @@ pub enum AdminErrors {
     /// No valid bearer token (`not_authenticated`).
     #[response(status = 401)]
     NotAuthenticated(ErrorBody),
-    /// The caller is not an administrator of the account (`forbidden`).
+    /// The caller lacks the permission the route needs, or acts on an administrator without
+    /// being one; `details.permission` names the permission (`forbidden`).
     #[response(status = 403)]
     Forbidden(ErrorBody),
     /// Too many requests; wait the seconds of `Retry-After` (`rate_limited`).

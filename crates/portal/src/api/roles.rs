@@ -4,13 +4,16 @@ use sxadmin_core::{Id, NewRoleGroup, PermissionSet, Role, RoleGroup, Roles};
 
 use super::responses::{AdminErrors, Conflict, NotFound};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::error::{ApiResult, Json, Path};
+use crate::permissions::{self, Allowed};
 
 /// The built-in roles and the account's role groups with their permissions.
 #[utoipa::path(get, path = "/roles", tag = "roles",
     responses((status = 200, body = Roles), AdminErrors))]
-pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Json<Roles>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Allowed { caller, .. }: Allowed<permissions::Roles>,
+) -> ApiResult<Json<Roles>> {
     Ok(Json(Roles {
         built_in: Role::ALL.to_vec(),
         groups: state.store.list_role_groups(caller.account.id).await?,
@@ -21,7 +24,7 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
     responses((status = 201, body = RoleGroup), Conflict, AdminErrors))]
 pub async fn create_group(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Allowed { caller, .. }: Allowed<permissions::Roles>,
     Json(body): Json<NewRoleGroup>,
 ) -> ApiResult<(StatusCode, Json<RoleGroup>)> {
     let group = state
@@ -41,7 +44,7 @@ pub async fn create_group(
     responses((status = 200, body = RoleGroup), NotFound, AdminErrors))]
 pub async fn set_permissions(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Allowed { caller, .. }: Allowed<permissions::Roles>,
     Path(id): Path<Id>,
     Json(body): Json<PermissionSet>,
 ) -> ApiResult<Json<RoleGroup>> {

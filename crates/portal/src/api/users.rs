@@ -5,14 +5,15 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sxadmin_core::rules::{self, MAX_BATCH_ITEMS};
 use sxadmin_core::{
-    BatchRequest, BatchResponse, ErrorCode, Id, NewUser, SetRole, SortOrder, User, UserChanges,
-    UserListQuery, UserLookup, UserPage, UserSort,
+    BatchOperation, BatchRequest, BatchResponse, ErrorCode, Id, NewUser, Role, SetRole, SortOrder,
+    User, UserChanges, UserListQuery, UserLookup, UserPage, UserSort,
 };
 
 use super::responses::{AdminErrors, Conflict, NotFound, Unprocessable};
 use crate::app::AppState;
-use crate::auth::Admin;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::permissions::{self, is_administrator, only_administrators_act_on, Allowed};
 use crate::store::{SortKey, UserQuery};
 
 /// What a cursor carries: the sort it belongs to, and where the previous page ended.
@@ -56,7 +57,8 @@ fn encode_cursor(sort: UserSort, descending: bool, key: SortKey, id: Id) -> Stri
     responses((status = 200, body = UserPage), NotFound, AdminErrors))]
 pub async fn list_users(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ReadUsers>,
     Query(params): Query<UserListQuery>,
 ) -> ApiResult<Json<UserPage>> {
     let sort = params.sort.unwrap_or(UserSort::Email);
@@ -98,9 +100,11 @@ pub async fn list_users(
     responses((status = 201, body = User), Conflict, Unprocessable, AdminErrors))]
 pub async fn create_user(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ManageUsers>,
     Json(user): Json<NewUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
+    only_administrators_act_on(&caller, user.role == Some(Role::Administrator))?;
     let user = state
         .store
         .create_user(caller.account.id, &caller.actor(), &user)
@@ -113,7 +117,8 @@ pub async fn create_user(
     responses((status = 200, body = User), NotFound, AdminErrors))]
 pub async fn lookup_user(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ReadUsers>,
     Query(params): Query<UserLookup>,
 ) -> ApiResult<Json<User>> {
     state
@@ -130,9 +135,13 @@ pub async fn lookup_user(
     responses((status = 200, body = BatchResponse), AdminErrors))]
 pub async fn batch(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ManageUsers>,
     Json(request): Json<BatchRequest>,
 ) -> ApiResult<Json<BatchResponse>> {
+    if !caller.is_administrator() {
+        check_batch_targets(&state, &caller, &request).await?;
+    }
     if request.items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::invalid(format!(
             "items: a batch holds at most {MAX_BATCH_ITEMS} items, this one has {}; split it.",
@@ -150,7 +159,8 @@ pub async fn batch(
     responses((status = 200, body = User), NotFound, AdminErrors))]
 pub async fn get_user(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ReadUsers>,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(state.store.user(caller.account.id, id).await?))
@@ -162,10 +172,16 @@ pub async fn get_user(
     responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn update_user(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ManageUsers>,
     Path(id): Path<Id>,
     Json(changes): Json<UserChanges>,
 ) -> ApiResult<Json<User>> {
+    let target = state.store.user(caller.account.id, id).await?;
+    only_administrators_act_on(
+        &caller,
+        is_administrator(&target) || changes.role == Some(Role::Administrator),
+    )?;
     Ok(Json(
         state
             .store
@@ -179,9 +195,12 @@ pub async fn update_user(
     responses((status = 204), NotFound, Conflict, AdminErrors))]
 pub async fn delete_user(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::ManageUsers>,
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
+    let target = state.store.user(caller.account.id, id).await?;
+    only_administrators_act_on(&caller, is_administrator(&target))?;
     state
         .store
         .delete_user(caller.account.id, &caller.actor(), id)
@@ -195,10 +214,16 @@ pub async fn delete_user(
     responses((status = 200, body = User), NotFound, Conflict, AdminErrors))]
 pub async fn set_role(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+
+    Allowed { caller, .. }: Allowed<permissions::Roles>,
     Path(id): Path<Id>,
     Json(body): Json<SetRole>,
 ) -> ApiResult<Json<User>> {
+    let target = state.store.user(caller.account.id, id).await?;
+    only_administrators_act_on(
+        &caller,
+        is_administrator(&target) || body.role == Role::Administrator,
+    )?;
     Ok(Json(
         state
             .store
@@ -211,4 +236,31 @@ pub async fn set_role(
             )
             .await?,
     ))
+}
+
+/// A standard user's import may neither make an administrator nor touch one; the whole
+/// batch is refused so that nothing of it is applied.
+async fn check_batch_targets(
+    state: &AppState,
+    caller: &Caller,
+    request: &BatchRequest,
+) -> ApiResult<()> {
+    for item in &request.items {
+        let (email, makes_administrator) = match &item.operation {
+            BatchOperation::Create(user) => (&user.email, user.role == Some(Role::Administrator)),
+            BatchOperation::Update { email, changes } => {
+                (email, changes.role == Some(Role::Administrator))
+            }
+            BatchOperation::Disable { email } | BatchOperation::Delete { email } => (email, false),
+        };
+        let existing = state
+            .store
+            .user_by_email(caller.account.id, email.trim())
+            .await?;
+        only_administrators_act_on(
+            caller,
+            makes_administrator || existing.as_ref().is_some_and(is_administrator),
+        )?;
+    }
+    Ok(())
 }

@@ -407,12 +407,16 @@ async fn a_role_group_gives_its_members_its_permissions() {
     let camille = portal.token_for(CAMILLE).await;
     let me: Me = portal.get(&camille, "/me").await.parse_ok(StatusCode::OK);
     assert_eq!(me.permissions, changed.permissions);
-    // Group permissions describe portal features; the administration API stays with
-    // administrators.
+    // The group's permissions are what the member may do, and nothing more.
     portal
-        .get(&camille, "/users")
+        .get(&camille, "/licences/pool")
+        .await
+        .expect_status(StatusCode::OK);
+    let details = portal
+        .get(&camille, "/domains")
         .await
         .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(details["permission"], "domain_management");
 
     let admin_me: Me = portal.get(admin, "/me").await.parse_ok(StatusCode::OK);
     assert_eq!(admin_me.permissions, Permission::ALL);

@@ -11,6 +11,7 @@ mod domains;
 mod import;
 mod login;
 mod offline;
+mod permissions;
 mod portal_serve;
 mod sessions;
 mod spreadsheets;

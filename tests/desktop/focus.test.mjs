@@ -60,11 +60,16 @@ test("a Skip to content link leads to the screen's heading", async () => {
   await focusIs("the Roles heading", (f) => f === "H1 Roles");
 });
 
-test("Verify puts focus on its outcome", async () => {
+test("per-row buttons name their row, and Verify puts focus on its outcome", async () => {
   await app.click('[data-screen="domains"]');
   await app.type("#domain-name", "newco.example");
   await app.click("#request-domain");
   await app.waitFor('#domain-list tr[data-domain="newco.example"]');
+  const names = await app.script(
+    `return [...document.querySelectorAll("#domain-list button")].map((b) => b.getAttribute("aria-label") ?? b.textContent)`);
+  assert.ok(names.includes("Remove newco.example…"), names.join(", "));
+  assert.ok(names.includes("Verify newco.example"), names.join(", "));
+  assert.equal(new Set(names).size, names.length, `every name is unique: ${names.join(", ")}`);
   await app.click('#domain-list tr[data-domain="newco.example"] button.verify');
   await focusIs("the verification's outcome", (f) => f.startsWith("DIV newco.example"));
 });

@@ -34,6 +34,22 @@ async function focusIs(what, test) {
   });
 }
 
+/** The field's aria-invalid and the text of what its aria-describedby names. */
+async function fieldError(css) {
+  return app.script(`const el = document.querySelector(arguments[0]);
+    const described = el.getAttribute("aria-describedby");
+    return [el.getAttribute("aria-invalid"), described ? document.getElementById(described)?.textContent ?? "" : null]`, [css]);
+}
+
+test("a refused portal address is tied to its field", async () => {
+  await app.type("#portal-url", "http://portal.example.com");
+  await app.click("#sign-in");
+  await app.waitForText("#sign-in-error", "plain http");
+  const [invalid, described] = await fieldError("#portal-url");
+  assert.equal(invalid, "true");
+  assert.match(described, /plain http/);
+});
+
 test("after sign-in, focus is on the Overview's heading", async () => {
   await app.click("#try-demo");
   await app.waitForText("#account-name", "Demo Inc.", 30000);
@@ -72,6 +88,16 @@ test("per-row buttons name their row, and Verify puts focus on its outcome", asy
   assert.equal(new Set(names).size, names.length, `every name is unique: ${names.join(", ")}`);
   await app.click('#domain-list tr[data-domain="newco.example"] button.verify');
   await focusIs("the verification's outcome", (f) => f.startsWith("DIV newco.example"));
+});
+
+test("a refused domain is tied to its field, which takes focus back", async () => {
+  await app.type("#domain-name", "not a domain");
+  await app.click("#request-domain");
+  await app.waitFor("#domain-error");
+  await focusIs("the domain field", (f) => f.startsWith("INPUT"));
+  const [invalid, described] = await fieldError("#domain-name");
+  assert.equal(invalid, "true");
+  assert.ok(described && described.length > 5, `the error is described: ${described}`);
 });
 
 test("after sign-out, focus is on the sign-in heading", async () => {

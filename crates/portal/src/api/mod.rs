@@ -24,7 +24,10 @@ use crate::app::AppState;
         description = "Manage the users, e-mail domains, licences, roles and event log of a \
                        Secure Exchanges business account. Every route needs a bearer token \
                        (OAuth access token or personal API token) and works within the \
-                       caller's account only. Errors are `{code, message, details}`."
+                       caller's account only. Administrators may call every route; a standard \
+                       user only those their role group's permissions allow (`GET /me` lists \
+                       them), and a refusal is 403 `forbidden` whose `details.permission` \
+                       names what is missing. Errors are `{code, message, details}`."
     ),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),

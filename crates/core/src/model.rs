@@ -39,7 +39,8 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    /// The built-in roles. Only administrators manage users, domains and licences.
+    /// The built-in roles. Administrators may do everything; a standard user may do what
+    /// their role group's permissions grant (the portal's `permissions` module).
     Role { User => "user", Administrator => "administrator" }
 );
 

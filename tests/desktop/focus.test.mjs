@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Driver, until } from "./webdriver.mjs";
+import { Driver, dropFile, until } from "./webdriver.mjs";
 
 const ALT = "\uE00A";
 const NULL = "\uE000";
@@ -88,6 +88,16 @@ test("per-row buttons name their row, and Verify puts focus on its outcome", asy
   assert.equal(new Set(names).size, names.length, `every name is unique: ${names.join(", ")}`);
   await app.click('#domain-list tr[data-domain="newco.example"] button.verify');
   await focusIs("the verification's outcome", (f) => f.startsWith("DIV newco.example"));
+});
+
+test("after a file is read for import, focus is on its plan", async () => {
+  await app.click('[data-screen="import"]');
+  await dropFile(app, "focus.csv", "email,first_name,last_name\nnina.focus@demo.example,Nina,Focus\n");
+  await app.waitFor("#import-plan");
+  const focused = await until("focus on the import plan", async () =>
+    (await app.script(`return document.activeElement?.id`)) === "import-plan" || null);
+  assert.ok(focused);
+  await app.click('[data-screen="domains"]');
 });
 
 test("a refused domain is tied to its field, which takes focus back", async () => {

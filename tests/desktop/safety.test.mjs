@@ -147,3 +147,13 @@ test("Escape in an edited user form asks before throwing the edits away", async 
   await noDialog();
   assert.equal(await app.script(`return document.querySelector("#discard-edits") === null`), true);
 });
+
+test("a disabled destructive button looks as disabled as the others, not armed", async () => {
+  await app.click('[data-screen="users"]');
+  await app.waitFor("#delete-user");
+  const [danger, plain] = await app.script(`
+    const look = (el) => { const s = getComputedStyle(el); return [el.disabled, s.color, s.borderTopColor].join(" "); };
+    return [look(document.querySelector("#delete-user")), look(document.querySelector("#edit-user"))]`);
+  assert.match(danger, /^true /, "Delete is disabled with no user selected");
+  assert.equal(danger, plain);
+});

@@ -123,15 +123,10 @@ fn csv_response(events: &[Event]) -> Response {
         NotFound, AdminErrors))]
 pub async fn account_events(
     State(state): State<AppState>,
-
     Allowed { caller, .. }: Allowed<permissions::AdministratorLogs>,
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
-    let user_id = params.user_id;
-    if let Some(id) = user_id {
-        state.store.user(caller.account.id, id).await?;
-    }
-    answer(&state, caller.account.id, user_id, params, Log::Audit).await
+    account_log(&state, caller.account.id, params, Log::Audit).await
 }
 
 /// The account's security log, newest first: failed sign-ins and lockouts, replayed
@@ -145,15 +140,25 @@ pub async fn account_events(
         NotFound, AdminErrors))]
 pub async fn security_events(
     State(state): State<AppState>,
-
     Allowed { caller, .. }: Allowed<permissions::AdministratorLogs>,
     Query(params): Query<EventListQuery>,
 ) -> ApiResult<Response> {
+    account_log(&state, caller.account.id, params, Log::Security).await
+}
+
+/// One of the account's logs, for the whole account or, with `user_id`, one of its users
+/// (a user of another account is not found).
+async fn account_log(
+    state: &AppState,
+    account: Id,
+    params: EventListQuery,
+    log: Log,
+) -> ApiResult<Response> {
     let user_id = params.user_id;
     if let Some(id) = user_id {
-        state.store.user(caller.account.id, id).await?;
+        state.store.user(account, id).await?;
     }
-    answer(&state, caller.account.id, user_id, params, Log::Security).await
+    answer(state, account, user_id, params, log).await
 }
 
 /// One user's event log: what they did and what was done to their account.

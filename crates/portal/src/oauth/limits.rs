@@ -199,6 +199,26 @@ impl Default for SignInCounters {
     }
 }
 
+/// Counts one against the client address's window and the e-mail address's window, or
+/// against neither: a refusal by the second gives the first its count back.
+fn take_both(
+    (by_client, client_limit): (&Window, u32),
+    (by_address, address_limit): (&Window, u32),
+    cap: usize,
+    address: &str,
+    client: &ClientAddr,
+) -> Result<(), Throttled> {
+    let now = Instant::now();
+    by_client
+        .take(&client.0, client_limit, cap, now)
+        .map_err(Throttled::Client)?;
+    if let Err(seconds) = by_address.take(address, address_limit, cap, now) {
+        by_client.give_back(&client.0);
+        return Err(Throttled::Address(seconds));
+    }
+    Ok(())
+}
+
 impl SignInCounters {
     /// Counts a code sent to `address` at the request of `client`, if both have room.
     pub(super) fn take_code(
@@ -207,19 +227,13 @@ impl SignInCounters {
         address: &str,
         client: &ClientAddr,
     ) -> Result<(), Throttled> {
-        let now = Instant::now();
-        let cap = limits.max_tracked;
-        self.codes_by_client
-            .take(&client.0, limits.codes_per_client_per_hour, cap, now)
-            .map_err(Throttled::Client)?;
-        if let Err(seconds) =
-            self.codes_by_address
-                .take(address, limits.codes_per_address_per_hour, cap, now)
-        {
-            self.codes_by_client.give_back(&client.0);
-            return Err(Throttled::Address(seconds));
-        }
-        Ok(())
+        take_both(
+            (&self.codes_by_client, limits.codes_per_client_per_hour),
+            (&self.codes_by_address, limits.codes_per_address_per_hour),
+            limits.max_tracked,
+            address,
+            client,
+        )
     }
 
     /// Whether `address` and `client` may still try codes: no code is sent that could not
@@ -248,19 +262,19 @@ impl SignInCounters {
         address: &str,
         client: &ClientAddr,
     ) -> Result<(), Throttled> {
-        let now = Instant::now();
-        let cap = limits.max_tracked;
-        self.failures_by_client
-            .take(&client.0, limits.failures_per_client_per_hour, cap, now)
-            .map_err(Throttled::Client)?;
-        if let Err(seconds) =
-            self.failures_by_address
-                .take(address, limits.failures_per_address_per_day, cap, now)
-        {
-            self.failures_by_client.give_back(&client.0);
-            return Err(Throttled::Address(seconds));
-        }
-        Ok(())
+        take_both(
+            (
+                &self.failures_by_client,
+                limits.failures_per_client_per_hour,
+            ),
+            (
+                &self.failures_by_address,
+                limits.failures_per_address_per_day,
+            ),
+            limits.max_tracked,
+            address,
+            client,
+        )
     }
 
     /// Forgets what has left every window.
